@@ -1,0 +1,66 @@
+# mixlab: two commands for readers (make book, make test); see README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := book
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.mixlab-installed
+JOBS    ?= 2
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test lab venv lint unit nbval build-book browser chromium bench clean help
+
+help:
+	@echo "make book   - create/update .venv, execute the notebooks and build the HTML book"
+	@echo "make test   - lint, unit tests + doctests, notebooks under nbval, book build, browser test"
+	@echo "make lab    - JupyterLab on book/ in the tested environment"
+	@echo "make bench  - run the benchmarks in benchmarks/"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@if [ ! -x $(PY) ]; then \
+	  py=$$(.ci/find-python); \
+	  echo "Creating $(VENV) with $$py"; \
+	  "$$py" -m venv $(VENV); \
+	fi
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || \
+	  { echo "$(VENV) uses Python < 3.12; delete it (rm -rf $(VENV)) and run make again" >&2; exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+book: build-book
+	@echo "Book built: $(CURDIR)/_build/html/index.html"
+
+build-book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going --builder html
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab book/
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check mixlab tests benchmarks book
+
+unit: $(STAMP)
+	MPLBACKEND=Agg $(VENV)/bin/pytest tests --ignore=tests/browser --doctest-modules mixlab -n $(JOBS) -q
+
+nbval: $(STAMP)
+	$(VENV)/bin/pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
+	  -n $(JOBS) --dist loadfile book/ -q
+
+chromium:
+	@.ci/ensure-chromium
+
+browser: $(STAMP) chromium
+	$(VENV)/bin/pytest tests/browser -q
+
+test: chromium lint unit nbval build-book browser
+	@echo "make test: all checks passed"
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f; done
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,20 @@
+"""mixlab: Bayesian finite mixture models with PyMC 6 and ArviZ 1.
+
+The package behind the book. Modules, one idea each:
+
+- :mod:`mixlab.datasets` -- the galaxy, acidity, enzyme and Old Faithful data, shipped with the package;
+- :mod:`mixlab.simulate` -- data from known mixtures;
+- :mod:`mixlab.models` -- PyMC model builders with ``component`` and ``obs`` coordinates;
+- :mod:`mixlab.invariants` -- label-invariant summaries (assignment probabilities, co-clustering, ...);
+- :mod:`mixlab.relabel` -- post-hoc relabelling (sorting, Stephens, ECR) and a switching report;
+- :mod:`mixlab.marginal` -- exact label probabilities from marginalized models;
+- :mod:`mixlab.diagnostics` -- a runnable checklist for mixture fits;
+- :mod:`mixlab.cv` -- K-fold cross-validation for PyMC models and WAIC;
+- :mod:`mixlab.plots` -- figures of fits, co-clustering and memberships.
+"""
+
+from mixlab._notebook import setup_notebook, watermark
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "setup_notebook", "watermark"]

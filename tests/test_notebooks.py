@@ -1,0 +1,150 @@
+"""Hygiene checks for the book's notebooks (they run under nbval and in the book build separately)."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+
+#: sampler entry points that must be seeded, and those that print a progress bar unless told not to
+SEEDED_CALLS = {"sample", "sample_prior_predictive", "sample_posterior_predictive"}
+PROGRESS_CALLS = {"sample", "sample_posterior_predictive", "sample_prior_predictive",
+                  "compute_log_likelihood", "recover"}
+
+
+def _toc_files(node) -> list[str]:
+    files = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("file", "root"):
+                files.append(value)
+            else:
+                files.extend(_toc_files(value))
+    elif isinstance(node, list):
+        for item in node:
+            files.extend(_toc_files(item))
+    return files
+
+
+def _resolve(entry: str) -> Path | None:
+    for suffix in ("", ".md", ".ipynb"):
+        path = ROOT / f"{entry}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def _code_cells(nb_path: Path) -> list[dict]:
+    nb = json.loads(nb_path.read_text())
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def _source(cell: dict) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _python(cell: dict) -> str:
+    """Cell source with IPython magics and shell escapes blanked out so that ast can parse it."""
+    lines = []
+    for line in _source(cell).splitlines():
+        stripped = line.lstrip()
+        lines.append("" if stripped.startswith(("%", "!")) else line)
+    return "\n".join(lines)
+
+
+def _calls(nb_path: Path):
+    for cell in _code_cells(nb_path):
+        tree = ast.parse(_python(cell))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                yield name, {kw.arg for kw in node.keywords}, node
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "book/ has no notebooks"
+
+
+def test_toc_and_notebooks_agree():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    entries = _toc_files(toc)
+    missing = [e for e in entries if _resolve(e) is None]
+    assert not missing, f"_toc.yml lists files that do not exist: {missing}"
+    listed = {_resolve(e).resolve() for e in entries}
+    unlisted = [nb.name for nb in NOTEBOOKS if nb.resolve() not in listed]
+    assert not unlisted, f"notebooks missing from _toc.yml: {unlisted}"
+    pages = [p.name for p in BOOK.glob("*.md") if p.resolve() not in listed]
+    assert not pages, f"pages missing from _toc.yml: {pages}"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_without_outputs(nb_path):
+    dirty = [i for i, c in enumerate(_code_cells(nb_path)) if c.get("outputs") or c.get("execution_count")]
+    assert not dirty, f"{nb_path.name}: code cells {dirty} have outputs or execution counts; strip them"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_imports_mixlab(nb_path):
+    sources = "\n".join(_python(c) for c in _code_cells(nb_path))
+    imported = any(
+        (isinstance(n, ast.Import) and any(a.name.split(".")[0] == "mixlab" for a in n.names))
+        or (isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "mixlab")
+        for n in ast.walk(ast.parse(sources))
+    )
+    assert imported, f"{nb_path.name} does not import mixlab"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_samplers_seeded_and_quiet(nb_path):
+    problems = []
+    for name, keywords, node in _calls(nb_path):
+        if name in SEEDED_CALLS and "random_seed" not in keywords:
+            problems.append(f"line {node.lineno}: {name}(...) without random_seed=")
+        if name in PROGRESS_CALLS and "progressbar" not in keywords:
+            problems.append(f"line {node.lineno}: {name}(...) without progressbar=False")
+    assert not problems, f"{nb_path.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_claims_are_checked(nb_path):
+    """Every notebook has hidden assert cells checking the claims its prose makes."""
+    hidden = [
+        c for c in _code_cells(nb_path)
+        if {"remove-cell", "hide-input"} & set(c.get("metadata", {}).get("tags", []))
+        and "assert" in _source(c)
+    ]
+    assert hidden, f"{nb_path.name} has no hidden assert cell (tag remove-cell) checking its prose"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_ends_with_watermark(nb_path):
+    last = _source(_code_cells(nb_path)[-1])
+    assert "watermark(" in last, f"{nb_path.name}: the last code cell should print mixlab.watermark()"
+
+
+def test_hygiene_checks_catch_a_bad_notebook(tmp_path):
+    """The checks above fail on a notebook that breaks the rules."""
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": 3, "metadata": {},
+                   "outputs": [{"output_type": "stream", "name": "stdout", "text": "x"}],
+                   "source": "import pymc as pm\nwith m:\n    pm.sample()\n"}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }))
+    with pytest.raises(AssertionError, match="outputs"):
+        test_stored_without_outputs(bad)
+    with pytest.raises(AssertionError, match="does not import mixlab"):
+        test_imports_mixlab(bad)
+    with pytest.raises(AssertionError, match="random_seed"):
+        test_samplers_seeded_and_quiet(bad)
+    with pytest.raises(AssertionError, match="hidden assert"):
+        test_claims_are_checked(bad)
