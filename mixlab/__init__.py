@@ -10,6 +10,7 @@ The package behind the book. Modules, one idea each:
 - :mod:`mixlab.marginal` -- exact label probabilities from marginalized models;
 - :mod:`mixlab.diagnostics` -- a runnable checklist for mixture fits;
 - :mod:`mixlab.cv` -- K-fold cross-validation for PyMC models and WAIC;
+- :mod:`mixlab.timing` -- sampler timing and an ESS-per-second table;
 - :mod:`mixlab.plots` -- figures of fits, co-clustering and memberships.
 """
 

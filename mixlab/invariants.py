@@ -529,7 +529,7 @@ def assignment_probs(
 
     References
     ----------
-    .. [1] Stephens, M. (2000). Dealing with label switching in mixture models. *Journal of the
+    .. [assignment-probs-1] Stephens, M. (2000). Dealing with label switching in mixture models. *Journal of the
        Royal Statistical Society B*, 62(4), 795-809.
 
     Examples
@@ -667,7 +667,7 @@ def coclustering(
 
     References
     ----------
-    .. [1] Fritsch, A. and Ickstadt, K. (2009). Improved criteria for clustering based on the
+    .. [coclustering-1] Fritsch, A. and Ickstadt, K. (2009). Improved criteria for clustering based on the
        posterior similarity matrix. *Bayesian Analysis*, 4(2), 367-391.
 
     Examples
@@ -884,7 +884,7 @@ def n_occupied(
 
     References
     ----------
-    .. [1] Rousseau, J. and Mengersen, K. (2011). Asymptotic behaviour of the posterior distribution
+    .. [n-occupied-1] Rousseau, J. and Mengersen, K. (2011). Asymptotic behaviour of the posterior distribution
        in overfitted mixture models. *Journal of the Royal Statistical Society B*, 73(5), 689-710.
 
     Examples

@@ -329,9 +329,9 @@ def stephens(p, max_iter=100):
 
     References
     ----------
-    .. [1] Stephens, M. (2000). Dealing with label switching in mixture models. *Journal of the
+    .. [stephens-1] Stephens, M. (2000). Dealing with label switching in mixture models. *Journal of the
        Royal Statistical Society B*, 62(4), 795-809.
-    .. [2] Papastamoulis, P. (2016). label.switching: An R package for dealing with the label
+    .. [stephens-2] Papastamoulis, P. (2016). label.switching: An R package for dealing with the label
        switching problem in MCMC outputs. *Journal of Statistical Software*, 69(1), 1-24.
 
     Examples
@@ -464,7 +464,7 @@ def ecr(z, pivot, K):
 
     References
     ----------
-    .. [1] Papastamoulis, P. and Iliopoulos, G. (2010). An artificial allocations based solution
+    .. [ecr-1] Papastamoulis, P. and Iliopoulos, G. (2010). An artificial allocations based solution
        to the label switching problem in Bayesian analysis of mixtures of distributions.
        *Journal of Computational and Graphical Statistics*, 19(2), 313-331.
 
@@ -565,7 +565,7 @@ def ecr_iterative(z, K, max_iter=100, pivot=None):
 
     References
     ----------
-    .. [1] Papastamoulis, P. and Iliopoulos, G. (2010). An artificial allocations based solution
+    .. [ecr-iterative-1] Papastamoulis, P. and Iliopoulos, G. (2010). An artificial allocations based solution
        to the label switching problem in Bayesian analysis of mixtures of distributions.
        *Journal of Computational and Graphical Statistics*, 19(2), 313-331.
 
@@ -955,7 +955,7 @@ def relabel(
 
     References
     ----------
-    .. [1] Papastamoulis, P. (2016). label.switching: An R package for dealing with the label
+    .. [relabel-1] Papastamoulis, P. (2016). label.switching: An R package for dealing with the label
        switching problem in MCMC outputs. *Journal of Statistical Software*, 69(1), 1-24.
 
     Examples
