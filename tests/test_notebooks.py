@@ -14,9 +14,10 @@ BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 
 #: sampler entry points that must be seeded, and those that print a progress bar unless told not to
-SEEDED_CALLS = {"sample", "sample_prior_predictive", "sample_posterior_predictive"}
-PROGRESS_CALLS = {"sample", "sample_posterior_predictive", "sample_prior_predictive",
-                  "compute_log_likelihood", "recover"}
+#: (in PyMC 6.3 ``sample_prior_predictive`` and pymc-extras' ``recover`` draw without a progress bar and
+#: reject ``progressbar=``; ``test_progress_calls_accept_progressbar`` keeps this list honest)
+SEEDED_CALLS = {"sample", "sample_prior_predictive", "sample_posterior_predictive", "recover"}
+PROGRESS_CALLS = {"sample", "sample_posterior_predictive", "compute_log_likelihood"}
 
 
 def _toc_files(node) -> list[str]:
@@ -129,6 +130,20 @@ def test_claims_are_checked(nb_path):
 def test_ends_with_watermark(nb_path):
     last = _source(_code_cells(nb_path)[-1])
     assert "watermark(" in last, f"{nb_path.name}: the last code cell should print mixlab.watermark()"
+
+
+def test_progress_calls_accept_progressbar():
+    """Every call the hygiene check requires ``progressbar=`` for accepts it, and those left out do not."""
+    import inspect
+
+    import pymc as pm
+    from pymc_extras.marginal import recover
+
+    funcs = {"sample": pm.sample, "sample_posterior_predictive": pm.sample_posterior_predictive,
+             "compute_log_likelihood": pm.compute_log_likelihood,
+             "sample_prior_predictive": pm.sample_prior_predictive, "recover": recover}
+    accepts = {name for name, f in funcs.items() if "progressbar" in inspect.signature(f).parameters}
+    assert accepts == PROGRESS_CALLS
 
 
 def test_hygiene_checks_catch_a_bad_notebook(tmp_path):
