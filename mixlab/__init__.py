@@ -18,4 +18,13 @@ from mixlab._notebook import setup_notebook, watermark
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "setup_notebook", "watermark"]
+__all__ = ["__version__", "diagnose", "setup_notebook", "watermark"]
+
+
+def __getattr__(name):
+    # ``mixlab.diagnose(idata)`` without importing ArviZ at ``import mixlab`` time
+    if name == "diagnose":
+        from mixlab.diagnostics import diagnose
+
+        return diagnose
+    raise AttributeError(f"module 'mixlab' has no attribute {name!r}")

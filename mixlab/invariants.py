@@ -529,8 +529,8 @@ def assignment_probs(
 
     References
     ----------
-    .. [assignment-probs-1] Stephens, M. (2000). Dealing with label switching in mixture models. *Journal of the
-       Royal Statistical Society B*, 62(4), 795-809.
+    - Stephens, M. (2000). Dealing with label switching in mixture models. *Journal of the
+      Royal Statistical Society B*, 62(4), 795-809.
 
     Examples
     --------
@@ -667,8 +667,8 @@ def coclustering(
 
     References
     ----------
-    .. [coclustering-1] Fritsch, A. and Ickstadt, K. (2009). Improved criteria for clustering based on the
-       posterior similarity matrix. *Bayesian Analysis*, 4(2), 367-391.
+    - Fritsch, A. and Ickstadt, K. (2009). Improved criteria for clustering based on the
+      posterior similarity matrix. *Bayesian Analysis*, 4(2), 367-391.
 
     Examples
     --------
@@ -884,8 +884,8 @@ def n_occupied(
 
     References
     ----------
-    .. [n-occupied-1] Rousseau, J. and Mengersen, K. (2011). Asymptotic behaviour of the posterior distribution
-       in overfitted mixture models. *Journal of the Royal Statistical Society B*, 73(5), 689-710.
+    - Rousseau, J. and Mengersen, K. (2011). Asymptotic behaviour of the posterior distribution
+      in overfitted mixture models. *Journal of the Royal Statistical Society B*, 73(5), 689-710.
 
     Examples
     --------

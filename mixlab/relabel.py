@@ -329,10 +329,10 @@ def stephens(p, max_iter=100):
 
     References
     ----------
-    .. [stephens-1] Stephens, M. (2000). Dealing with label switching in mixture models. *Journal of the
-       Royal Statistical Society B*, 62(4), 795-809.
-    .. [stephens-2] Papastamoulis, P. (2016). label.switching: An R package for dealing with the label
-       switching problem in MCMC outputs. *Journal of Statistical Software*, 69(1), 1-24.
+    - Stephens, M. (2000). Dealing with label switching in mixture models. *Journal of the
+      Royal Statistical Society B*, 62(4), 795-809.
+    - Papastamoulis, P. (2016). label.switching: An R package for dealing with the label
+      switching problem in MCMC outputs. *Journal of Statistical Software*, 69(1), 1-24.
 
     Examples
     --------
@@ -464,9 +464,9 @@ def ecr(z, pivot, K):
 
     References
     ----------
-    .. [ecr-1] Papastamoulis, P. and Iliopoulos, G. (2010). An artificial allocations based solution
-       to the label switching problem in Bayesian analysis of mixtures of distributions.
-       *Journal of Computational and Graphical Statistics*, 19(2), 313-331.
+    - Papastamoulis, P. and Iliopoulos, G. (2010). An artificial allocations based solution
+      to the label switching problem in Bayesian analysis of mixtures of distributions.
+      *Journal of Computational and Graphical Statistics*, 19(2), 313-331.
 
     Examples
     --------
@@ -565,9 +565,9 @@ def ecr_iterative(z, K, max_iter=100, pivot=None):
 
     References
     ----------
-    .. [ecr-iterative-1] Papastamoulis, P. and Iliopoulos, G. (2010). An artificial allocations based solution
-       to the label switching problem in Bayesian analysis of mixtures of distributions.
-       *Journal of Computational and Graphical Statistics*, 19(2), 313-331.
+    - Papastamoulis, P. and Iliopoulos, G. (2010). An artificial allocations based solution
+      to the label switching problem in Bayesian analysis of mixtures of distributions.
+      *Journal of Computational and Graphical Statistics*, 19(2), 313-331.
 
     Examples
     --------
@@ -955,8 +955,8 @@ def relabel(
 
     References
     ----------
-    .. [relabel-1] Papastamoulis, P. (2016). label.switching: An R package for dealing with the label
-       switching problem in MCMC outputs. *Journal of Statistical Software*, 69(1), 1-24.
+    - Papastamoulis, P. (2016). label.switching: An R package for dealing with the label
+      switching problem in MCMC outputs. *Journal of Statistical Software*, 69(1), 1-24.
 
     Examples
     --------

@@ -249,9 +249,9 @@ def efficiency_table(runs, var_names=None, *, seconds=None, wall_seconds=None, g
 
     References
     ----------
-    .. [1] Vehtari, A., Gelman, A., Simpson, D., Carpenter, B. and Bürkner, P.-C. (2021).
-       Rank-normalization, folding, and localization: an improved R-hat for assessing
-       convergence of MCMC. Bayesian Analysis 16(2), 667-718.
+    - Vehtari, A., Gelman, A., Simpson, D., Carpenter, B. and Bürkner, P.-C. (2021).
+      Rank-normalization, folding, and localization: an improved R-hat for assessing
+      convergence of MCMC. Bayesian Analysis 16(2), 667-718.
 
     Examples
     --------
