@@ -13,6 +13,7 @@ for the right kind with bad content.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
@@ -22,9 +23,11 @@ __all__ = [
     "check_dims",
     "check_group",
     "check_int",
+    "check_name",
     "check_positive",
     "check_probability",
     "check_rng",
+    "check_sample_dims",
     "check_simplex",
     "check_var_names",
 ]
@@ -217,3 +220,28 @@ def check_var_names(ds, var_names, *, name="posterior"):
         have = ", ".join(map(str, ds.data_vars)) or "none"
         raise ValueError(f"{name} has no variable(s) {missing} (variables: {have}); fix var_names")
     return list(var_names)
+
+
+def check_name(value, name):
+    """Check that ``value`` is a non-empty string (a dimension or variable name) and return it."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(
+            f"{name} must be a non-empty string naming a dimension or variable, got {value!r}"
+        )
+    return value
+
+
+def check_sample_dims(sample_dims):
+    """Check ``sample_dims`` (a name or a sequence of distinct names) and return it as a tuple."""
+    if isinstance(sample_dims, str):
+        sample_dims = (sample_dims,)
+    if not isinstance(sample_dims, Sequence) or len(sample_dims) == 0:
+        raise TypeError(
+            "sample_dims must be a non-empty sequence of dimension names such as ('chain', 'draw'), "
+            f"got {sample_dims!r}"
+        )
+    for d in sample_dims:
+        check_name(d, "each entry of sample_dims")
+    if len(set(sample_dims)) != len(sample_dims):
+        raise ValueError(f"sample_dims has repeated names: {tuple(sample_dims)}; list each dim once")
+    return tuple(sample_dims)

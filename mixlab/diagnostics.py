@@ -30,6 +30,8 @@ import pandas as pd
 import xarray as xr
 
 from mixlab._validate import check_dims, check_group, check_probability, check_var_names
+from mixlab._validate import check_name as _check_name
+from mixlab._validate import check_sample_dims as _check_sample_dims
 
 __all__ = ["STATUSES", "component_overlap", "diagnose"]
 
@@ -116,20 +118,6 @@ def _bfmi(energy):
 # --------------------------------------------------------------------------------------------
 # validation helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _check_sample_dims(sample_dims):
-    if isinstance(sample_dims, str):
-        sample_dims = (sample_dims,)
-    if not isinstance(sample_dims, list | tuple) or not all(isinstance(d, str) for d in sample_dims):
-        raise TypeError(f"sample_dims must be a tuple of dimension names, got {sample_dims!r}")
-    return tuple(sample_dims)
-
-
-def _check_name(value, name):
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{name} must be a variable or dimension name (a str), got {value!r}")
-    return value
 
 
 def _check_threshold(value, name, *, minimum=0.0):

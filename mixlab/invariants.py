@@ -45,6 +45,8 @@ from mixlab._validate import (
     check_rng,
     check_simplex,
 )
+from mixlab._validate import check_name as _check_name
+from mixlab._validate import check_sample_dims as _check_sample_dims
 
 __all__ = ["assignment_probs", "coclustering", "n_occupied", "predictive_density"]
 
@@ -63,27 +65,6 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 # ----------------------------------------------------------------------------------------------
 # Validation helpers specific to posterior summaries
 # ----------------------------------------------------------------------------------------------
-
-
-def _check_name(value, name):
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{name} must be a non-empty string naming a dimension, got {value!r}")
-    return value
-
-
-def _check_sample_dims(sample_dims):
-    if isinstance(sample_dims, str):
-        sample_dims = (sample_dims,)
-    if not isinstance(sample_dims, Sequence) or len(sample_dims) == 0:
-        raise TypeError(
-            f"sample_dims must be a non-empty sequence of dimension names such as ('chain', 'draw'), "
-            f"got {sample_dims!r}"
-        )
-    for d in sample_dims:
-        _check_name(d, "each entry of sample_dims")
-    if len(set(sample_dims)) != len(sample_dims):
-        raise ValueError(f"sample_dims has repeated names: {tuple(sample_dims)}; list each dim once")
-    return tuple(sample_dims)
 
 
 def _check_roles(var_names):

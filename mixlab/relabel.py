@@ -50,6 +50,8 @@ import xarray as xr
 from scipy.optimize import linear_sum_assignment
 
 from mixlab._validate import check_array, check_dims, check_group, check_int, check_var_names
+from mixlab._validate import check_name as _check_name
+from mixlab._validate import check_sample_dims as _check_sample_dims
 
 __all__ = ["METHODS", "ecr", "ecr_iterative", "relabel", "sort", "stephens", "switching_report"]
 
@@ -611,25 +613,6 @@ def ecr_iterative(z, K, max_iter=100, pivot=None):
 # ----------------------------------------------------------------------------------------------
 # Labelled layer
 # ----------------------------------------------------------------------------------------------
-
-
-def _check_name(value, name):
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{name} must be a non-empty string naming a dimension, got {value!r}")
-    return value
-
-
-def _check_sample_dims(sample_dims):
-    if isinstance(sample_dims, str):
-        sample_dims = (sample_dims,)
-    if not isinstance(sample_dims, Sequence) or len(sample_dims) == 0:
-        raise TypeError(
-            "sample_dims must be a non-empty sequence of dimension names such as "
-            f"('chain', 'draw'), got {sample_dims!r}"
-        )
-    for d in sample_dims:
-        _check_name(d, "each entry of sample_dims")
-    return tuple(sample_dims)
 
 
 def _as_tree(data):

@@ -286,9 +286,9 @@ def test_diagnose_bad_input(good):
         diagnose(tree, min_weight="small")
     with pytest.raises(ValueError, match=r"switch_tol must be in \[0, 1\]"):
         diagnose(tree, switch_tol=2.0)
-    with pytest.raises(TypeError, match="sample_dims must be a tuple of dimension names"):
+    with pytest.raises(TypeError, match="sample_dims must be a non-empty sequence of dimension names"):
         diagnose(tree, sample_dims=3)
-    with pytest.raises(TypeError, match="means must be a variable or dimension name"):
+    with pytest.raises(TypeError, match="means must be a non-empty string naming a dimension or variable"):
         diagnose(tree, means=None)
     with pytest.raises(ValueError, match=r"'w' \(weights\) has no dimension 'k'.*pass dim=\.\.\. or weights="):
         diagnose(tree, dim="k")
@@ -307,5 +307,5 @@ def test_component_overlap_bad_input(good):
     extra = xr.Dataset({"mu": (("chain", "draw", "component", "dim2"), np.zeros((2, 10, 2, 3)))})
     with pytest.raises(ValueError, match=r"extra dimension\(s\) \['dim2'\]; select them first"):
         component_overlap(extra)
-    with pytest.raises(TypeError, match="var_name must be a variable or dimension name"):
+    with pytest.raises(TypeError, match="var_name must be a non-empty string naming a dimension or variable"):
         component_overlap(tree, var_name=1)
