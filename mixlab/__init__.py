@@ -11,6 +11,7 @@ The package behind the book. Modules, one idea each:
 - :mod:`mixlab.diagnostics` -- a runnable checklist for mixture fits;
 - :mod:`mixlab.cv` -- K-fold cross-validation for PyMC models and WAIC;
 - :mod:`mixlab.timing` -- sampler timing and an ESS-per-second table;
+- :mod:`mixlab.multivariate` -- Gaussian mixtures in several dimensions (Old Faithful);
 - :mod:`mixlab.plots` -- figures of fits, co-clustering and memberships.
 """
 

@@ -1,0 +1,391 @@
+"""Tests for mixlab.cv: WAIC, the PyMC sampling wrapper for ArviZ's K-fold / reloo, and elpd_table."""
+
+from __future__ import annotations
+
+import warnings
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+import xarray as xr
+from scipy.special import logsumexp
+from scipy.stats import norm
+
+from mixlab.cv import PyMCSamplingWrapper, elpd_table, fit_k_range, kfold, waic
+from mixlab.models import gmm, initvals, latent_gmm
+from mixlab.simulate import simulate_gmm
+
+SAMPLE = {"draws": 200, "tune": 200, "chains": 2, "random_seed": 11}
+
+
+def _ll_dataset(values, obs_dim="obs"):
+    return xr.Dataset({"y": (("chain", "draw", obs_dim), values)})
+
+
+def _gmm_posterior(n_chain=2, n_draw=30, seed=0):
+    """A synthetic K=2 posterior with mixlab's variable names."""
+    rng = np.random.default_rng(seed)
+    w0 = rng.uniform(0.3, 0.7, (n_chain, n_draw))
+    w = np.stack([w0, 1 - w0], axis=-1)
+    mu = np.stack([rng.normal(-2, 0.1, (n_chain, n_draw)), rng.normal(3, 0.1, (n_chain, n_draw))], -1)
+    sigma = rng.uniform(0.8, 1.2, (n_chain, n_draw, 2))
+    dims = ("chain", "draw", "component")
+    post = xr.Dataset({"w": (dims, w), "mu": (dims, mu), "sigma": (dims, sigma)},
+                      coords={"chain": np.arange(n_chain), "draw": np.arange(n_draw),
+                              "component": [0, 1]})
+    return xr.DataTree.from_dict({"posterior": post})
+
+
+# ----------------------------------------------------------------------------------------------
+# WAIC
+# ----------------------------------------------------------------------------------------------
+
+
+def test_waic_matches_the_formula():
+    rng = np.random.default_rng(1)
+    ll = -1.0 + 0.3 * rng.normal(size=(2, 40, 5))
+    res = waic(_ll_dataset(ll))
+    flat = ll.reshape(80, 5)
+    lppd = logsumexp(flat, axis=0) - np.log(80)
+    p = flat.var(axis=0, ddof=1)
+    np.testing.assert_allclose(res["elpd_waic_i"].values, lppd - p)
+    np.testing.assert_allclose(res["p_waic_i"].values, p)
+    assert float(res["elpd_waic"]) == pytest.approx((lppd - p).sum())
+    assert float(res["p_waic"]) == pytest.approx(p.sum())
+    assert float(res["se"]) == pytest.approx(np.sqrt(5 * np.var(lppd - p, ddof=1)))
+    assert res.attrs["n_samples"] == 80 and res.attrs["n_data_points"] == 5
+    assert res.attrs["method"] == "waic" and res.attrs["var_name"] == "y"
+
+
+def test_waic_constant_log_likelihood_has_no_penalty():
+    ll = np.broadcast_to(np.array([-1.0, -2.0, -3.0]), (2, 10, 3)).copy()
+    res = waic(_ll_dataset(ll))
+    assert float(res["p_waic"]) == pytest.approx(0.0, abs=1e-12)
+    assert float(res["elpd_waic"]) == pytest.approx(-6.0)
+
+
+def test_waic_is_invariant_to_the_order_of_draws():
+    rng = np.random.default_rng(2)
+    ll = rng.normal(-2, 0.4, size=(2, 25, 7))
+    shuffled = rng.permutation(ll.reshape(50, 7)).reshape(2, 25, 7)
+    a, b = waic(_ll_dataset(ll)), waic(_ll_dataset(shuffled))
+    np.testing.assert_allclose(a["elpd_waic_i"].values, b["elpd_waic_i"].values)
+
+
+def test_waic_keeps_observation_dims_and_coords():
+    rng = np.random.default_rng(3)
+    ds = xr.Dataset(
+        {"y": (("chain", "draw", "row", "col"), rng.normal(-1, 0.1, (2, 20, 3, 2)))},
+        coords={"row": ["a", "b", "c"], "col": [10, 20]},
+    )
+    res = waic(ds)
+    assert res["elpd_waic_i"].dims == ("row", "col")
+    assert list(res["row"].values) == ["a", "b", "c"]
+    assert res.attrs["n_data_points"] == 6
+
+
+def test_waic_warns_on_high_variance():
+    rng = np.random.default_rng(4)
+    ll = np.concatenate([rng.normal(-1, 0.1, (2, 50, 4)), rng.normal(-5, 2.0, (2, 50, 1))], axis=-1)
+    with pytest.warns(UserWarning, match=r"1 of 5 observations .* exceeds 0.4"):
+        res = waic(_ll_dataset(ll))
+    assert res.attrs["warning"] is True and res.attrs["n_high_variance"] == 1
+
+
+def test_waic_does_not_warn_when_variance_is_small():
+    rng = np.random.default_rng(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = waic(_ll_dataset(rng.normal(-1, 0.1, (2, 50, 4))))
+    assert res.attrs["warning"] is False
+
+
+def test_waic_agrees_with_loo_on_a_well_behaved_model():
+    """Normal model, known scale, conjugate posterior draws: WAIC and PSIS-LOO nearly coincide."""
+    rng = np.random.default_rng(6)
+    y = rng.normal(1.0, 1.0, 100)
+    post_mu = rng.normal(y.mean(), 1 / np.sqrt(y.size), size=(2, 500))
+    ll = norm.logpdf(y[None, None, :], loc=post_mu[..., None], scale=1.0)
+    tree = xr.DataTree.from_dict({
+        "posterior": xr.Dataset({"mu": (("chain", "draw"), post_mu)}),
+        "log_likelihood": _ll_dataset(ll),
+    })
+    res = waic(tree)
+    loo = az.loo(tree)
+    assert float(res["elpd_waic"]) == pytest.approx(loo.elpd, abs=0.2)
+    assert float(res["p_waic"]) == pytest.approx(1.0, abs=0.3)  # one parameter
+
+
+def test_waic_picks_var_name():
+    rng = np.random.default_rng(7)
+    ds = xr.Dataset({"a": (("chain", "draw", "obs"), rng.normal(size=(2, 10, 3))),
+                     "b": (("chain", "draw", "obs"), rng.normal(-1, 0.1, (2, 10, 3)))})
+    res = waic(ds, var_name="b")
+    assert res.attrs["var_name"] == "b"
+
+
+@pytest.mark.parametrize(
+    ("data", "kwargs", "exc", "match"),
+    [
+        ([1, 2, 3], {}, TypeError, "must be an xarray.DataTree"),
+        (xr.DataTree(), {}, ValueError, "has no group 'log_likelihood'"),
+        (xr.Dataset({"a": (("chain", "draw", "obs"), np.zeros((2, 3, 4))),
+                     "b": (("chain", "draw", "obs"), np.zeros((2, 3, 4)))}), {},
+         ValueError, "holds 2 variables .* pass var_name"),
+        (_ll_dataset(np.zeros((2, 3, 4))), {"var_name": "z"}, ValueError, "has no variable 'z'"),
+        (_ll_dataset(np.zeros((2, 3, 4))), {"var_name": 3}, TypeError, "var_name must be"),
+        (xr.Dataset({"y": (("draw", "obs"), np.zeros((3, 4)))}), {}, ValueError,
+         r"no dimension\(s\) \['chain'\] .* pass sample_dims"),
+        (xr.Dataset({"y": (("chain", "draw"), np.zeros((3, 4)))}), {}, ValueError,
+         "has no observation dimension"),
+        (_ll_dataset(np.zeros((1, 1, 4))), {}, ValueError, "has 1 draw"),
+        (_ll_dataset(np.full((2, 3, 4), np.nan)), {}, ValueError, "NaN or \\+inf"),
+        (_ll_dataset(np.zeros((2, 3, 4))), {"sample_dims": 5}, TypeError, "sample_dims must be"),
+    ],
+)
+def test_waic_bad_input(data, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        waic(data, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------
+# The sampling wrapper (no sampling)
+# ----------------------------------------------------------------------------------------------
+
+
+def test_wrapper_is_an_arviz_sampling_wrapper():
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-3, 3, 10))
+    assert isinstance(wrapper, az.SamplingWrapper)
+    assert wrapper.check_implemented_methods(
+        ["sel_observations", "sample", "get_inference_data", "log_likelihood__i"]
+    ) == []
+    assert wrapper.var_name == "y" and wrapper.obs_dim == "obs"
+
+
+def test_sel_observations_splits_rows():
+    y = np.arange(10.0)
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), y)
+    train, test = wrapper.sel_observations(np.array([2, 7]))
+    np.testing.assert_array_equal(test["y"], [2.0, 7.0])
+    np.testing.assert_array_equal(train["index"], [0, 1, 3, 4, 5, 6, 8, 9])
+    # reloo passes one integer position
+    train, test = wrapper.sel_observations(np.int64(4))
+    assert test["index"].tolist() == [4] and train["y"].size == 9
+
+
+def test_held_out_log_density_is_the_marginal_mixture():
+    """log_likelihood__i returns log sum_k w_k N(y | mu_k, sigma_k) at every draw, stably."""
+    y = np.array([-2.0, 0.5, 3.0, 1e3])  # the last point is far from every component
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), y)
+    tree = _gmm_posterior()
+    _, test = wrapper.sel_observations(np.array([1, 3]))
+    ll = wrapper.log_likelihood__i(test, tree)
+    assert ll.dims == ("chain", "draw", "obs") and ll.sizes["obs"] == 2
+    assert ll["obs"].values.tolist() == [1, 3]
+    post = tree["posterior"]
+    w, mu, sigma = (post[v].values for v in ("w", "mu", "sigma"))
+    expected = logsumexp(
+        np.log(w)[..., None, :] + norm.logpdf(y[[1, 3]][:, None], mu[..., None, :], sigma[..., None, :]),
+        axis=-1,
+    )
+    np.testing.assert_allclose(ll.values, expected, rtol=1e-10)
+    assert np.all(np.isfinite(ll.values))
+
+
+def test_wrapper_takes_y_from_idata_orig():
+    y = np.linspace(0, 1, 6)
+    tree = xr.DataTree.from_dict({"observed_data": xr.Dataset({"y": ("obs", y)})})
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=1), idata_orig=tree)
+    np.testing.assert_array_equal(wrapper.y, y)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"model_builder": 3}, TypeError, "model_builder must be a callable"),
+        ({"model_builder": lambda y: "model"}, TypeError, "must return a pymc.Model, got str"),
+        ({"y": None}, ValueError, "pass the observations as y="),
+        ({"y": [1.0]}, ValueError, "at least 2 element"),
+        ({"y": [1.0, np.nan, 2.0]}, ValueError, "NaN or infinite"),
+        ({"var_name": "x"}, ValueError, "no observed variable 'x'"),
+        ({"sample_kwargs": [1]}, TypeError, "sample_kwargs must be a dict"),
+        ({"sample_kwargs": {"initvals": {}}}, ValueError, "must not set model or initvals"),
+        ({"initvals": 3}, TypeError, "initvals must be a dict"),
+        ({"model_builder": lambda y: latent_gmm(y, K=2)}, ValueError,
+         r"discrete free variables \['z'\].*marginalize"),
+    ],
+)
+def test_wrapper_bad_input(kwargs, exc, match):
+    args = {"model_builder": lambda y: gmm(y, K=2), "y": np.linspace(-2, 2, 8)}
+    args.update(kwargs)
+    builder = args.pop("model_builder")
+    with pytest.raises(exc, match=match):
+        PyMCSamplingWrapper(builder, **args)
+
+
+@pytest.mark.parametrize(
+    ("idx", "exc", "match"),
+    [
+        (np.array([0.5]), TypeError, "idx must be an integer position"),
+        (np.array([9]), ValueError, r"positions in \[0, 7\]"),
+        (np.arange(8), ValueError, "holds out every observation"),
+    ],
+)
+def test_sel_observations_bad_input(idx, exc, match):
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-2, 2, 8))
+    with pytest.raises(exc, match=match):
+        wrapper.sel_observations(idx)
+
+
+def test_log_likelihood_rejects_a_posterior_of_another_model():
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-2, 2, 8))
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset({"theta": (("chain", "draw"), np.zeros((1, 2)))})})
+    with pytest.raises(ValueError, match=r"lacks \['w', 'mu', 'sigma'\]"):
+        wrapper.log_likelihood__i({"index": np.array([0])}, tree)
+
+
+# ----------------------------------------------------------------------------------------------
+# K-fold and reloo with real (tiny) refits
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_fit():
+    y, _ = simulate_gmm([0.5, 0.5], [-3.0, 3.0], [1.0, 1.0], n=40, rng=3)
+    model = gmm(y, K=2)
+    idata = pm.sample(model=model, initvals=initvals(model), nuts_sampler="pymc", progressbar=False,
+                      compute_convergence_checks=False, **SAMPLE)
+    pm.compute_log_likelihood(idata, model=model, progressbar=False)
+    return y, idata
+
+
+def test_kfold_runs_through_arviz_and_agrees_with_loo(small_fit):
+    y, idata = small_fit
+    res = kfold(idata, lambda y: gmm(y, K=2), k=2, initvals=initvals, sample_kwargs=SAMPLE, seed=1)
+    loo = az.loo(idata)
+    assert res.kind == "loo_kfold" and res.n_folds == 2
+    assert res.elpd_i.dims == ("obs",) and res.elpd_i.sizes["obs"] == y.size
+    assert np.all(np.isfinite(res.elpd_i.values))
+    # 2-fold CV trains on half the data, so it is a little pessimistic; with 40 well-separated
+    # points the gap is a few units, far below the standard error (~6).
+    assert res.elpd <= loo.elpd + 1.0
+    assert abs(res.elpd - loo.elpd) < loo.se
+    assert res.se > 0
+
+
+def test_reloo_refits_the_flagged_observation(small_fit):
+    y, idata = small_fit
+    loo = az.loo(idata, pointwise=True)
+    k = loo.pareto_k.values
+    worst = int(np.argmax(k))
+    wrapper = PyMCSamplingWrapper(
+        lambda y: gmm(y, K=2), idata_orig=idata, initvals=initvals, sample_kwargs=SAMPLE
+    )
+    threshold = float(np.sort(k)[-2])  # only the largest k exceeds it: one refit
+    res = az.reloo(wrapper, loo_orig=loo, k_threshold=threshold, pointwise=True)
+    assert len(wrapper.fits) == 1
+    report = wrapper.fit_report()
+    assert list(report.columns) == ["n_train", "n_test", "seconds", "divergences", "rhat_max"]
+    assert report.loc[0, "n_train"] == y.size - 1 and report.loc[0, "n_test"] == 1
+    assert float(res.pareto_k.values[worst]) == 0.0
+    # exact LOO of one point and its PSIS estimate agree when k is small (it is, for 40 points)
+    assert float(res.elpd_i.values[worst]) == pytest.approx(float(loo.elpd_i.values[worst]), abs=0.3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"idata": "fit"}, TypeError, "must be the xarray.DataTree"),
+        ({"k": 1}, ValueError, "k must be >= 2"),
+        ({"k": 500}, ValueError, "k must be <= 40"),
+        ({"k": 2.5}, TypeError, "k must be an integer"),
+        ({"folds": [1, 2]}, ValueError, r"folds must have shape \(40,\)"),
+        ({"seed": "a"}, TypeError, "seed must be an integer"),
+    ],
+)
+def test_kfold_bad_input(small_fit, kwargs, exc, match):
+    _, idata = small_fit
+    args = {"idata": idata, "model_builder": lambda y: gmm(y, K=2)}
+    args.update(kwargs)
+    with pytest.raises(exc, match=match):
+        kfold(args.pop("idata"), args.pop("model_builder"), **args)
+
+
+def test_kfold_needs_a_log_likelihood():
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset()})
+    with pytest.raises(ValueError, match="run pm.compute_log_likelihood"):
+        kfold(tree, lambda y: gmm(y, K=2))
+
+
+# ----------------------------------------------------------------------------------------------
+# elpd_table
+# ----------------------------------------------------------------------------------------------
+
+
+def test_elpd_table_rows_and_columns(small_fit):
+    _, idata = small_fit
+    loo = az.loo(idata, pointwise=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # p_waic_i may exceed 0.4 for an edge point
+        w = waic(idata)
+    table = elpd_table({"LOO": loo, "WAIC": w})
+    assert isinstance(table, pd.DataFrame)
+    assert list(table.index) == ["LOO", "WAIC"]
+    assert table.loc["LOO", "method"] == "loo" and table.loc["WAIC", "method"] == "waic"
+    assert table.loc["LOO", "elpd"] == pytest.approx(loo.elpd)
+    assert table.loc["WAIC", "p"] == pytest.approx(float(w["p_waic"]))
+    assert table.loc["LOO", "max_pareto_k"] == pytest.approx(float(loo.pareto_k.max()))
+    assert np.isnan(table.loc["WAIC", "max_pareto_k"])
+
+
+@pytest.mark.parametrize(
+    ("results", "exc", "match"),
+    [
+        ([1], TypeError, "results must be a dict"),
+        ({}, ValueError, "results is empty"),
+        ({"a": 1.0}, TypeError, r"results\['a'\] must be an az.loo"),
+        ({"a": xr.Dataset()}, TypeError, r"results\['a'\] must be"),
+    ],
+)
+def test_elpd_table_bad_input(results, exc, match):
+    with pytest.raises(exc, match=match):
+        elpd_table(results)
+
+
+# ----------------------------------------------------------------------------------------------
+# fit_k_range
+# ----------------------------------------------------------------------------------------------
+
+
+def test_fit_k_range_fits_each_k_with_a_log_likelihood():
+    y, _ = simulate_gmm([0.5, 0.5], [-3.0, 3.0], [1.0, 1.0], n=30, rng=5)
+    fits = fit_k_range(y, [2, 1], sample_kwargs={"draws": 100, "tune": 150, "random_seed": 3})
+    assert list(fits) == [2, 1]
+    for K, idata in fits.items():
+        assert idata["posterior"].sizes["component"] == K
+        ll = idata["log_likelihood"]["y"]
+        assert ll.dims == ("chain", "draw", "obs") and ll.sizes["obs"] == y.size
+    # two well-separated clusters: two components predict far better than one
+    assert az.loo(fits[2]).elpd > az.loo(fits[1]).elpd + 10
+
+
+@pytest.mark.parametrize(
+    ("ks", "kwargs", "exc", "match"),
+    [
+        (3, {}, TypeError, "ks must be a sequence"),
+        ([], {}, ValueError, "ks is empty"),
+        ([1, 1], {}, ValueError, "must not repeat"),
+        ([0, 1], {}, ValueError, "each K in ks must be >= 1"),
+        ([1.5], {}, TypeError, "each K in ks must be an integer"),
+        ([1], {"model_builder": "gmm"}, TypeError, "model_builder must be a callable"),
+        ([1], {"initvals": 2}, TypeError, "initvals must be a dict"),
+        ([1], {"sample_kwargs": 1}, TypeError, "sample_kwargs must be a dict"),
+        ([1], {"sample_kwargs": {"model": None}}, ValueError, "must not set model"),
+        ([1], {"model_builder": lambda y, K: None}, TypeError, "must return a pymc.Model, got NoneType"),
+    ],
+)
+def test_fit_k_range_bad_input(ks, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        fit_k_range(np.linspace(0, 1, 10), ks, **kwargs)
