@@ -254,6 +254,27 @@ def waic(data, *, group="log_likelihood", var_name=None, sample_dims=("chain", "
 # ----------------------------------------------------------------------------------------------
 
 
+def _check_fit_options(initvals, sample_kwargs, who):
+    """Validate the start values and pm.sample arguments of a refitting routine; return the kwargs."""
+    if initvals is not None and not (isinstance(initvals, Mapping) or callable(initvals)):
+        raise TypeError(
+            "initvals must be a dict of start values or a callable model -> dict such as "
+            f"mixlab.models.initvals, got {type(initvals).__name__}"
+        )
+    if sample_kwargs is None:
+        sample_kwargs = {}
+    if not isinstance(sample_kwargs, Mapping):
+        raise TypeError(
+            f"sample_kwargs must be a dict of pm.sample arguments, got {type(sample_kwargs).__name__}"
+        )
+    if "model" in sample_kwargs or "initvals" in sample_kwargs:
+        raise ValueError(
+            f"sample_kwargs must not set model or initvals; {who} and takes start values from "
+            "initvals=..."
+        )
+    return sample_kwargs
+
+
 def _check_builder(model_builder):
     if not callable(model_builder):
         raise TypeError(
@@ -419,22 +440,7 @@ class PyMCSamplingWrapper(SamplingWrapper):
         y = check_array(y, "y", ndim=(1, 2), min_size=2)
         if y.shape[0] < 2:
             raise ValueError(f"y must hold at least 2 observations (rows), got {y.shape[0]}")
-        if initvals is not None and not (isinstance(initvals, Mapping) or callable(initvals)):
-            raise TypeError(
-                "initvals must be a dict of start values or a callable model -> dict such as "
-                f"mixlab.models.initvals, got {type(initvals).__name__}"
-            )
-        if sample_kwargs is None:
-            sample_kwargs = {}
-        if not isinstance(sample_kwargs, Mapping):
-            raise TypeError(
-                f"sample_kwargs must be a dict of pm.sample arguments, got {type(sample_kwargs).__name__}"
-            )
-        if "model" in sample_kwargs or "initvals" in sample_kwargs:
-            raise ValueError(
-                "sample_kwargs must not set model or initvals; the wrapper builds the model and "
-                "takes start values from initvals=..."
-            )
+        sample_kwargs = _check_fit_options(initvals, sample_kwargs, "the wrapper builds the model")
         model = _build(self.model_builder, y, "full data")
         self.var_name, self.obs_dim = _check_observed(model, var_name)
         self.y = y
@@ -753,22 +759,7 @@ def fit_k_range(y, ks, *, model_builder=None, initvals=None, sample_kwargs=None)
         raise TypeError(
             f"model_builder must be a callable (y, K) -> pymc.Model, got {type(model_builder).__name__}"
         )
-    if initvals is not None and not (isinstance(initvals, Mapping) or callable(initvals)):
-        raise TypeError(
-            "initvals must be a dict of start values or a callable model -> dict such as "
-            f"mixlab.models.initvals, got {type(initvals).__name__}"
-        )
-    if sample_kwargs is None:
-        sample_kwargs = {}
-    if not isinstance(sample_kwargs, Mapping):
-        raise TypeError(
-            f"sample_kwargs must be a dict of pm.sample arguments, got {type(sample_kwargs).__name__}"
-        )
-    if "model" in sample_kwargs or "initvals" in sample_kwargs:
-        raise ValueError(
-            "sample_kwargs must not set model or initvals; fit_k_range builds the models and takes "
-            "start values from initvals=..."
-        )
+    sample_kwargs = _check_fit_options(initvals, sample_kwargs, "fit_k_range builds the models")
     kwargs = {**DEFAULT_SAMPLE_KWARGS, **dict(sample_kwargs)}
     fits = {}
     for K in ks:
