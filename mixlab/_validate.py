@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 
 __all__ = [
+    "broadcast_per",
     "check_array",
     "check_dims",
     "check_group",
@@ -245,3 +246,12 @@ def check_sample_dims(sample_dims):
     if len(set(sample_dims)) != len(sample_dims):
         raise ValueError(f"sample_dims has repeated names: {tuple(sample_dims)}; list each dim once")
     return tuple(sample_dims)
+
+
+def broadcast_per(arr, name, length, per="component"):
+    """Broadcast a checked scalar, or one value per ``per``, to a float array of ``length``."""
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.size != length):
+        raise ValueError(
+            f"{name} must be a number or one number per {per} (length {length}), got shape {arr.shape}"
+        )
+    return np.broadcast_to(arr, (length,)).astype(float)

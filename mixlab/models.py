@@ -56,7 +56,7 @@ import pymc as pm
 import pytensor.tensor as pt
 from pymc.distributions.transforms import Ordered
 
-from mixlab._validate import check_array, check_int, check_positive
+from mixlab._validate import broadcast_per, check_array, check_int, check_positive
 
 __all__ = [
     "gmm",
@@ -146,12 +146,7 @@ def _resolve_priors(priors, defaults, K, func):
         else:
             arr = check_array(value, name)
         if per_component:
-            if arr.ndim > 1 or (arr.ndim == 1 and arr.size != K):
-                raise ValueError(
-                    f"{name} must be a number or one number per component (length {K}), "
-                    f"got shape {arr.shape}"
-                )
-            arr = np.broadcast_to(arr, (K,)).astype(float)
+            arr = broadcast_per(arr, name, K)
         elif arr.ndim != 0:
             raise ValueError(f"{name} must be a single number, got shape {arr.shape}")
         out[key] = arr
@@ -523,13 +518,7 @@ def student_t_mixture(y, K, *, ordered=True, nu=None, priors=None):
     else:
         if isinstance(nu, bool):
             raise TypeError(f"nu must be None, a positive number or one per component, got {nu!r}")
-        nu_fixed = check_positive(nu, "nu")
-        if nu_fixed.ndim > 1 or (nu_fixed.ndim == 1 and nu_fixed.size != K):
-            raise ValueError(
-                f"nu must be a number or one number per component (length {K}), "
-                f"got shape {nu_fixed.shape}"
-            )
-        nu_fixed = np.broadcast_to(nu_fixed, (K,)).astype(float)
+        nu_fixed = broadcast_per(check_positive(nu, "nu"), "nu", K)
     pri = _resolve_priors(priors, defaults, K, "student_t_mixture")
     with pm.Model(coords=_coords(K, y.size)) as model:
         w, mu = _weights_and_locations(y, K, pri, ordered)

@@ -52,7 +52,14 @@ from pymc.logprob.transforms import Transform
 from scipy.special import logsumexp
 from scipy.stats import chi2
 
-from mixlab._validate import check_array, check_group, check_int, check_positive, check_rng
+from mixlab._validate import (
+    broadcast_per,
+    check_array,
+    check_group,
+    check_int,
+    check_positive,
+    check_rng,
+)
 from mixlab.plots import component_colors
 
 __all__ = ["OrderedFirstFeature", "assignment_probs", "initvals", "mv_gmm", "plot_ellipses"]
@@ -142,11 +149,7 @@ def _prior(priors, key, default, d, *, positive=True, per_feature=True):
         raise TypeError(f"{name} must be a number, got {value!r}")
     arr = check_positive(value, name) if positive else check_array(value, name)
     if per_feature:
-        if arr.ndim > 1 or (arr.ndim == 1 and arr.size != d):
-            raise ValueError(
-                f"{name} must be a number or one number per feature (length {d}), got shape {arr.shape}"
-            )
-        return np.broadcast_to(arr, (d,)).astype(float)
+        return broadcast_per(arr, name, d, per="feature")
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a single number, got shape {arr.shape}")
     return float(arr)
@@ -286,13 +289,7 @@ def mv_gmm(y, K, *, ordered=True, feature_names=None, priors=None):
     w_alpha = priors.get("w_alpha", 1.0)
     if isinstance(w_alpha, bool):
         raise TypeError(f"priors['w_alpha'] must be a positive number, got {w_alpha!r}")
-    w_alpha = check_positive(w_alpha, "priors['w_alpha']")
-    if w_alpha.ndim > 1 or (w_alpha.ndim == 1 and w_alpha.size != K):
-        raise ValueError(
-            f"priors['w_alpha'] must be a number or one number per component (length {K}), "
-            f"got shape {w_alpha.shape}"
-        )
-    w_alpha = np.broadcast_to(w_alpha, (K,)).astype(float)
+    w_alpha = broadcast_per(check_positive(w_alpha, "priors['w_alpha']"), "priors['w_alpha']", K)
     mu_mu = _prior(priors, "mu_mu", 0.5 * (lo + hi), d, positive=False)
     mu_sigma = _prior(priors, "mu_sigma", spread, d)
     sigma_sigma = _prior(priors, "sigma_sigma", sd, d)
