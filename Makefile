@@ -7,15 +7,21 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.mixlab-installed
 JOBS    ?= 2
+# Seed shift of the nbval pass and the unit tests in 'make test': derived from the commit unless given
+# (mixlab/_seedshift.py); the book build keeps the seeds readers see.
+SEED_SHIFT ?= commit
+SHIFTS  ?= 1 2 3
+NB      ?=
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab venv lint unit nbval build-book browser chromium bench clean help
+.PHONY: book test lab venv lint unit nbval robust build-book browser chromium bench clean help
 
 help:
 	@echo "make book   - create/update .venv, execute the notebooks and build the HTML book"
 	@echo "make test   - lint, unit tests + doctests, notebooks under nbval, book build, browser test"
 	@echo "make lab    - JupyterLab on book/ in the tested environment"
 	@echo "make bench  - run the benchmarks in benchmarks/"
+	@echo "make robust - every notebook and the seeded unit tests under other seeds (SHIFTS=\"1 2 3\", NB=book/...)"
 
 venv: $(STAMP)
 
@@ -44,11 +50,21 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check mixlab tests benchmarks book
 
 unit: $(STAMP)
-	MPLBACKEND=Agg $(VENV)/bin/pytest tests --ignore=tests/browser --doctest-modules mixlab -n $(JOBS) -q
+	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
+	echo "unit tests with seed shift $$shift (reproduce: make unit SEED_SHIFT=$$shift)"; \
+	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests --ignore=tests/browser \
+	  --doctest-modules mixlab -n $(JOBS) -q
 
 nbval: $(STAMP)
-	$(VENV)/bin/pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
-	  -n $(JOBS) --dist loadfile book/ -q
+	$(PY) .ci/nbrun.py --shifts "$(SEED_SHIFT)" --jobs $(JOBS) $(NB)
+
+robust: $(STAMP)
+	@for s in $(SHIFTS); do \
+	  echo "== unit tests with seed shift $$s"; \
+	  MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$s $(VENV)/bin/pytest tests --ignore=tests/browser \
+	    --doctest-modules mixlab -n $(JOBS) -q || exit 1; \
+	done
+	$(PY) .ci/nbrun.py --shifts "$(SHIFTS)" --jobs $(JOBS) --table _build/robust.md $(NB)
 
 chromium:
 	@.ci/ensure-chromium

@@ -16,7 +16,12 @@ NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 #: sampler entry points that must be seeded, and those that print a progress bar unless told not to
 #: (in PyMC 6.3 ``sample_prior_predictive`` and pymc-extras' ``recover`` draw without a progress bar and
 #: reject ``progressbar=``; ``test_progress_calls_accept_progressbar`` keeps this list honest)
-SEEDED_CALLS = {"sample", "sample_prior_predictive", "sample_posterior_predictive", "recover"}
+SEEDED_CALLS = {"sample", "sample_prior_predictive", "sample_posterior_predictive", "recover", "sample_smc",
+                "fit", "fit_pathfinder"}
+#: keywords and calls through which a seed can enter; each must reach mixlab._seedshift (see
+#: test_seeds_reach_the_shift) so that 'make robust' and 'make test' move every seed a notebook uses
+SEED_KEYWORDS = {"random_seed", "seed", "rng", "random_state"}
+SEED_FUNCTIONS = {"default_rng", "RandomState", "SeedSequence", "PCG64", "Philox", "MT19937", "SFC64"}
 PROGRESS_CALLS = {"sample", "sample_posterior_predictive", "compute_log_likelihood"}
 
 
@@ -115,6 +120,63 @@ def test_samplers_seeded_and_quiet(nb_path):
     assert not problems, f"{nb_path.name}: " + "; ".join(problems)
 
 
+def _mixlab_names(nb_path: Path) -> set[str]:
+    """Names a notebook imports from mixlab (functions whose seeds mixlab passes on to shifted calls)."""
+    names = {"mixlab"}
+    for cell in _code_cells(nb_path):
+        for node in ast.walk(ast.parse(_python(cell))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "mixlab":
+                names |= {a.asname or a.name for a in node.names}
+    return names
+
+
+def _root_name(func) -> str | None:
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return func.id if isinstance(func, ast.Name) else None
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_seeds_reach_the_shift(nb_path):
+    """Every seed a notebook passes goes through a call that mixlab._seedshift moves.
+
+    Allowed: the wrapped entry points (``pm.sample``, ``np.random.default_rng``, ...) and mixlab's own
+    functions, which pass their seeds on to those. Anything else (``np.random.seed``, ``RandomState``, a
+    scipy ``random_state=`` integer, a seeded call of another library) would keep its seed under a shift.
+    """
+    from mixlab._seedshift import SEEDED_CALL_NAMES
+
+    allowed_roots = _mixlab_names(nb_path)
+    problems = []
+    for name, keywords, node in _calls(nb_path):
+        seeded = (SEED_KEYWORDS & keywords) or name in SEED_FUNCTIONS or name == "seed"
+        if not seeded:
+            continue
+        root = _root_name(node.func)
+        if name in SEEDED_CALL_NAMES or root in allowed_roots or name in allowed_roots:
+            continue
+        problems.append(f"line {node.lineno}: {name}(...) takes a seed that the seed shift does not reach; "
+                        "use np.random.default_rng(seed) or a mixlab/PyMC call")
+    assert not problems, f"{nb_path.name}: " + "; ".join(problems)
+
+
+def test_mixlab_seeds_reach_the_shift():
+    """mixlab looks up seeded entry points at call time (``np.random.default_rng``, ``pm.sample``), never
+    binds them at import or uses a legacy global seed, so the seed shift reaches every seed it is given."""
+    import re
+
+    from mixlab._seedshift import PATCHED
+
+    pattern = re.compile(
+        r"from\s+(numpy\.random|pymc|pymc_extras(\.marginal)?|nutpie)\s+import\s+[^\n]*\b("
+        + "|".join(sorted({attr for _, attr, _ in PATCHED})) + r")\b"
+        r"|np\.random\.seed\(|RandomState\("
+    )
+    hits = [f"{path.name}:{i}" for path in sorted((ROOT / "mixlab").glob("*.py")) if path.name != "_seedshift.py"
+            for i, line in enumerate(path.read_text().splitlines(), 1) if pattern.search(line)]
+    assert not hits, f"seeded calls bound at import or legacy seeding (the seed shift misses them): {hits}"
+
+
 @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
 def test_claims_are_checked(nb_path):
     """Every notebook has hidden assert cells checking the claims its prose makes."""
@@ -163,3 +225,13 @@ def test_hygiene_checks_catch_a_bad_notebook(tmp_path):
         test_samplers_seeded_and_quiet(bad)
     with pytest.raises(AssertionError, match="hidden assert"):
         test_claims_are_checked(bad)
+    escaped = tmp_path / "escaped.ipynb"
+    escaped.write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                   "source": "import numpy as np\nfrom scipy import stats\nnp.random.seed(1)\n"
+                             "stats.norm.rvs(size=3, random_state=2)\nnp.random.default_rng(3)\n"}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }))
+    with pytest.raises(AssertionError, match=r"line 3: seed.*line 4: rvs") as err:
+        test_seeds_reach_the_shift(escaped)
+    assert "line 5" not in str(err.value)
