@@ -6,6 +6,9 @@ SHELL := /bin/bash
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.mixlab-installed
+# PyTensor's C backend links to OpenBLAS through this config file (written by .ci/ensure-blas)
+BLASRC  := $(VENV)/pytensorrc
+export PYTENSORRC := $(CURDIR)/$(BLASRC)
 JOBS    ?= 2
 # Seed shift of the nbval pass and the unit tests in 'make test': derived from the commit unless given
 # (mixlab/_seedshift.py); the book build keeps the seeds readers see.
@@ -23,7 +26,10 @@ help:
 	@echo "make bench  - run the benchmarks in benchmarks/"
 	@echo "make robust - every notebook and the seeded unit tests under other seeds (SHIFTS=\"1 2 3\", NB=book/...)"
 
-venv: $(STAMP)
+venv: $(STAMP) $(BLASRC)
+
+$(BLASRC):
+	@.ci/ensure-blas $@
 
 $(STAMP): requirements.txt pyproject.toml
 	@if [ ! -x $(PY) ]; then \
@@ -40,25 +46,25 @@ $(STAMP): requirements.txt pyproject.toml
 book: build-book
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
-build-book: $(STAMP)
+build-book: $(STAMP) $(BLASRC)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going --builder html
 
-lab: $(STAMP)
+lab: $(STAMP) $(BLASRC)
 	$(VENV)/bin/jupyter lab book/
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check mixlab tests benchmarks book
 
-unit: $(STAMP)
+unit: $(STAMP) $(BLASRC)
 	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
 	echo "unit tests with seed shift $$shift (reproduce: make unit SEED_SHIFT=$$shift)"; \
 	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests --ignore=tests/browser \
 	  --doctest-modules mixlab -n $(JOBS) -q
 
-nbval: $(STAMP)
-	$(PY) .ci/nbrun.py --shifts "$(SEED_SHIFT)" --jobs $(JOBS) $(NB)
+nbval: $(STAMP) $(BLASRC)
+	$(PY) .ci/nbrun.py --shifts "$(SEED_SHIFT)" --jobs $(JOBS) --json _build/timings/nbval.json $(NB)
 
-robust: $(STAMP)
+robust: $(STAMP) $(BLASRC)
 	@for s in $(SHIFTS); do \
 	  echo "== unit tests with seed shift $$s"; \
 	  MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$s $(VENV)/bin/pytest tests --ignore=tests/browser \
@@ -69,13 +75,20 @@ robust: $(STAMP)
 chromium:
 	@.ci/ensure-chromium
 
-browser: $(STAMP) chromium
+browser: $(STAMP) $(BLASRC) chromium
 	$(VENV)/bin/pytest tests/browser -q
 
-test: chromium lint unit nbval build-book browser
+# each stage timed; the table at the end says how often and how long every notebook executed
+test: chromium
+	@mkdir -p _build/timings; rm -f _build/timings/stages _build/timings/nbval.json; date +%s > _build/timings/start
+	@for stage in venv lint unit nbval build-book browser; do \
+	  t0=$$(date +%s); $(MAKE) --no-print-directory $$stage; \
+	  echo "$$stage $$(( $$(date +%s) - t0 ))" >> _build/timings/stages; \
+	done
+	@$(PY) .ci/timings.py
 	@echo "make test: all checks passed"
 
-bench: $(STAMP)
+bench: $(STAMP) $(BLASRC)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f; done
 
 clean:

@@ -12,6 +12,7 @@ result and the execution time under each shift; exits non-zero if any cell faile
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -40,6 +41,9 @@ def _run(shift: int, notebooks: list[str], jobs: int, extra: list[str]) -> dict[
         write_ipython_dir(ipdir)
         junit = Path(ipdir) / "junit.xml"
         env = dict(os.environ, IPYTHONDIR=ipdir, MIXLAB_SEED_SHIFT=str(shift), MPLBACKEND="Agg")
+        rc = ROOT / ".venv" / "pytensorrc"  # what the Makefile exports (.ci/ensure-blas)
+        if rc.exists():
+            env.setdefault("PYTENSORRC", str(rc))
         cmd = [str(VENV_BIN / "pytest"), "--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=600",
                "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", *notebooks, *extra]
         if jobs > 1 and len(notebooks) > 1:
@@ -75,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shifts", default="1 2 3", help='seed shifts, e.g. "1 2 3", or "commit"')
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", "2")))
     parser.add_argument("--table", help="also write the table (markdown) to this file")
+    parser.add_argument("--json", help="also write the results (JSON) to this file")
     parser.add_argument("notebooks", nargs="*")
     args, extra = parser.parse_known_args(argv)
     notebooks = args.notebooks or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").glob("*.ipynb"))
@@ -92,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.table:
         Path(args.table).parent.mkdir(parents=True, exist_ok=True)
         Path(args.table).write_text(text + "\n")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(
+            {str(s): {name: {"status": st, "seconds": sec} for name, (st, sec) in table[s].items()}
+             for s in shifts}, indent=1))
     ok = all(status == "pass" for res in table.values() for status, _ in res.values())
     return 0 if ok else 1
 
