@@ -1,4 +1,4 @@
-"""A runnable checklist for mixture fits, and an overlap measure between component posteriors.
+"""A runnable checklist for mixture fits, and how much fitted components overlap in data space.
 
 :func:`diagnose` turns the usual advice into a table: one row per check, each with a status
 (``"pass"``, ``"warn"``, ``"fail"``, or ``"skip"`` when the input lacks what the check needs), the
@@ -9,15 +9,16 @@ two groups:
   effective sample size (Vehtari et al., 2021), divergent transitions, tree-depth saturation and
   E-BFMI (Betancourt, 2017). ``arviz.diagnose`` runs the same sampling checks and prints them.
 - **mixture-specific**: near-empty components, collapsing component scales, label switching
-  (chains or draws that disagree on the order of the component means) and overlap of the
-  component means' posterior intervals (components that may not be distinct).
+  (chains or draws that disagree on the order of the component means) and component overlap
+  (pairs of components that the data cannot tell apart).
 
-:func:`component_overlap` measures how much the marginal posteriors of two components overlap,
-either as the overlapping coefficient of their densities or as the overlap of their highest
-density intervals.
+:func:`component_overlap` measures, for every posterior draw and every pair of Gaussian
+components, how much the two fitted densities overlap in data space (the pair's Bayes
+misclassification rate, or the overlapping coefficient of the two densities), and summarizes the
+draws by a posterior mean, its Monte Carlo standard error and a credible interval.
 
-The array layer (private, numpy only) is ``_hdi``, ``_ovl``, ``_interval_overlap``,
-``_order_codes`` and ``_bfmi``; the public functions find variables and dims by name.
+The array layer (private, numpy only) is ``_pair_mass``, ``_pair_overlap``, ``_order_codes`` and
+``_bfmi``; the public functions find variables and dims by name.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.special import ndtr
 
 from mixlab._validate import check_dims, check_group, check_probability, check_var_names
 from mixlab._validate import check_name as _check_name
 from mixlab._validate import check_sample_dims as _check_sample_dims
+from mixlab.invariants import _setup
 
 __all__ = ["STATUSES", "component_overlap", "diagnose"]
 
@@ -43,7 +46,7 @@ _REF_BETANCOURT_HMC = "Betancourt (2017), A conceptual introduction to HMC"
 _REF_ROUSSEAU = "Rousseau and Mengersen (2011)"
 _REF_MCLACHLAN = "McLachlan and Peel (2000)"
 _REF_SWITCHING = "Stephens (2000); Jasra et al. (2005)"
-_REF_IDENTIFY = "Betancourt (2017), Identifying Bayesian mixture models"
+_REF_OVERLAP = "McLachlan and Peel (2000); Inman and Bradley (1989)"
 
 #: sample_stats names used by PyMC's NUTS and by nutpie for tree-depth saturation
 _TREEDEPTH_STATS = ("reached_max_treedepth", "maxdepth_reached")
@@ -54,50 +57,58 @@ _TREEDEPTH_STATS = ("reached_max_treedepth", "maxdepth_reached")
 # --------------------------------------------------------------------------------------------
 
 
-def _hdi(x, prob):
-    """Shortest interval holding ``prob`` of the draws, along the last axis: array (..., 2)."""
-    x = np.sort(np.asarray(x, dtype=float), axis=-1)
-    n = x.shape[-1]
-    inc = min(int(np.floor(prob * n)), n - 1)
-    widths = x[..., inc:] - x[..., : n - inc]
-    start = np.argmin(widths, axis=-1)[..., None]
-    lower = np.take_along_axis(x, start, axis=-1)[..., 0]
-    upper = np.take_along_axis(x, start + inc, axis=-1)[..., 0]
-    return np.stack([lower, upper], axis=-1)
+#: Overlap measures of :func:`component_overlap`.
+_OVERLAP_METHODS = ("misclassification", "ovl")
 
 
-def _interval_overlap(a, b):
-    """Length of the intersection of intervals ``a`` and ``b`` over the length of the shorter one."""
-    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
-    shorter = min(a[1] - a[0], b[1] - b[0])
-    if shorter <= 0:  # a degenerate interval: overlap is 1 if it lies inside the other one
-        return float(inter > 0 or (b[0] <= a[0] <= b[1]) or (a[0] <= b[0] <= a[1]))
-    return float(min(1.0, inter / shorter))
+def _pair_mass(wa, ma, sa, wb, mb, sb):
+    """Integral of min(wa N(ma, sa), wb N(mb, sb)) over the real line, elementwise.
 
-
-def _fd_width(x):
-    q75, q25 = np.percentile(x, [75, 25])
-    return 2.0 * (q75 - q25) / np.cbrt(x.size)
-
-
-def _ovl(a, b, max_bins=1000):
-    """Overlapping coefficient: integral of min(p_a, p_b), from histograms on shared bins.
-
-    The bin width is the smaller Freedman-Diaconis width of the two samples, so that a narrow
-    posterior is not smeared over a wide bin.
+    The log ratio of the two weighted densities is a quadratic A y^2 + B y + C; between its real
+    roots (at most two) one density lies below the other, and on an interval where a <= b the
+    integral of min(a, b) is the smaller of the two masses. The integral is therefore the sum, over
+    the (at most three) intervals, of the smaller mass, each from the normal CDF: exact, with no
+    grid to choose.
     """
-    a = np.asarray(a, dtype=float).ravel()
-    b = np.asarray(b, dtype=float).ravel()
-    lo, hi = min(a.min(), b.min()), max(a.max(), b.max())
-    if hi <= lo:
-        return 1.0
-    widths = [w for w in (_fd_width(a), _fd_width(b)) if w > 0]
-    width = min(widths) if widths else (hi - lo) / 10.0
-    n_bins = int(np.clip(np.ceil((hi - lo) / width), 1, max_bins))
-    edges = np.linspace(lo, hi, n_bins + 1)
-    pa, _ = np.histogram(a, bins=edges)
-    pb, _ = np.histogram(b, bins=edges)
-    return float(np.minimum(pa / a.size, pb / b.size).sum())
+    A = 0.5 / sb**2 - 0.5 / sa**2
+    B = ma / sa**2 - mb / sb**2
+    C = 0.5 * mb**2 / sb**2 - 0.5 * ma**2 / sa**2 + np.log(wa * sb / (wb * sa))
+    disc = B * B - 4.0 * A * C
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = -0.5 * (B + np.where(B >= 0, 1.0, -1.0) * np.sqrt(np.maximum(disc, 0.0)))
+        roots = np.stack([q / A, C / q])  # numerically stable pair; q / A is +-inf when A = 0
+        crossing = (disc > 0) & (q != 0)
+        r1 = np.where(crossing, np.min(roots, axis=0), np.inf)  # no crossing: one interval
+        r2 = np.where(crossing, np.max(roots, axis=0), np.inf)
+
+        def masses(w, m, s):
+            c1, c2 = ndtr((r1 - m) / s), ndtr((r2 - m) / s)
+            return w * c1, w * (c2 - c1), w * ndtr((m - r2) / s)
+
+        pieces = zip(masses(wa, ma, sa), masses(wb, mb, sb), strict=True)
+        return sum(np.minimum(x, y) for x, y in pieces)
+
+
+def _pair_overlap(w, mu, sigma, method="misclassification"):
+    """Overlap of every pair of Gaussian components in every draw.
+
+    ``w``, ``mu``, ``sigma`` are arrays (S, K); returns (S, K, K), symmetric, NaN on the diagonal.
+    ``"misclassification"``: integral of min(w_j f_j, w_k f_k) over (w_j + w_k), in [0, 0.5];
+    ``"ovl"``: integral of min(f_j, f_k), in [0, 1].
+    """
+    s, k = w.shape
+    j, m = np.triu_indices(k, 1)
+    if method == "ovl":
+        wj, wm = np.ones((s, j.size)), np.ones((s, j.size))
+    else:
+        wj, wm = w[:, j], w[:, m]
+    value = _pair_mass(wj, mu[:, j], sigma[:, j], wm, mu[:, m], sigma[:, m])
+    if method == "misclassification":
+        value = value / (wj + wm)
+    out = np.full((s, k, k), np.nan)
+    out[:, j, m] = value
+    out[:, m, j] = value
+    return out
 
 
 def _order_codes(values):
@@ -189,109 +200,162 @@ def _as_dataset(result):
 
 def component_overlap(
     idata,
-    var_name="mu",
     *,
-    method="ovl",
-    ci_prob=0.94,
+    method="misclassification",
+    ci_prob=None,
+    ci_kind=None,
     group="posterior",
     dim="component",
     sample_dims=("chain", "draw"),
+    var_names=None,
 ):
-    """Pairwise overlap of the marginal posteriors of a component variable.
+    """How much each pair of fitted Gaussian components overlaps in data space, draw by draw.
 
-    Two components whose means have nearly the same posterior are not distinguished by the data:
-    the model may have more components than the data support. Two measures are offered:
+    Two components are distinct when the data they generate can be told apart, which depends on
+    their whole densities (means, scales and weights), not on the means alone. For every posterior
+    draw and every pair of components ``j`` and ``k`` with weights :math:`w`, and Gaussian
+    densities :math:`f`, this function computes one of:
 
-    - ``"ovl"``: the overlapping coefficient :math:`\\int \\min(p_j(x), p_k(x))\\,dx` of the two
-      marginal posterior densities (Inman and Bradley, 1989), estimated from histograms on
-      shared bins (bin width: the smaller Freedman-Diaconis width of the two). 0 means disjoint
-      posteriors, 1 identical ones; histogram noise puts identical posteriors a little below 1.
-    - ``"hdi"``: the length of the intersection of the two highest density intervals
-      (probability ``ci_prob``) divided by the length of the shorter one: 0 when the intervals
-      are disjoint, 1 when one lies inside the other.
+    - ``"misclassification"`` (default): the pair's Bayes misclassification rate,
+      :math:`\\int \\min(w_j f_j(y), w_k f_k(y))\\,dy / (w_j + w_k)`: of the observations the two
+      components generate, the share that the best possible rule (assign each observation to the
+      component with the larger :math:`w f`) gives to the wrong one. 0 for components that never
+      overlap; 0.5 for two identical components of equal weight. For equal weights and scales
+      :math:`\\sigma`, it is :math:`\\Phi(-d / 2\\sigma)` for means ``d`` apart (0.16 at
+      ``d = 2 sigma``, 0.1 at ``d = 2.56 sigma``).
+    - ``"ovl"``: the overlapping coefficient of the two densities, weights left out,
+      :math:`\\int \\min(f_j(y), f_k(y))\\,dy` (Inman and Bradley, 1989): 0 for disjoint
+      densities, 1 for identical ones, whatever the weights.
 
-    The overlap follows the labels as they are: relabel a posterior with label switching first
-    (:func:`mixlab.relabel.relabel`), otherwise every marginal mixes all components.
+    Both are exact (normal CDFs between the points where the two curves cross), and both are
+    summarized over draws by the posterior mean, its Monte Carlo standard error and a credible
+    interval.
+
+    Earlier versions of this function measured the overlap of the marginal *posteriors of the
+    means*. That answers a different question: it measures the estimation uncertainty about where
+    each component sits (whether the labels can be told apart in parameter space, e.g. by ordering
+    the means), not whether the components are distinct. A narrow peak on a wide base has close
+    means but distinct components; with much data, two heavily overlapping components have
+    disjoint posteriors for their means. For that quantity compare the credible intervals of the
+    means, e.g. from ``arviz.summary``.
+
+    The result follows the labels as they are: relabel a posterior with label switching first
+    (:func:`mixlab.relabel.relabel`), otherwise a pair mixes different components in different
+    draws. (The largest overlap over pairs in each draw does not depend on the labels; that is
+    what :func:`diagnose` checks.)
 
     Parameters
     ----------
     idata : xarray.DataTree, arviz.InferenceData or xarray.Dataset
-        Posterior draws; a Dataset is taken to be the group itself.
-    var_name : str, default "mu"
-        Component variable to compare, dims ``(*sample_dims, dim)``.
-    method : {"ovl", "hdi"}, default "ovl"
+        Posterior with ``w``, ``mu`` and ``sigma``, dims ``(*sample_dims, dim)``. A Dataset is
+        taken to be the posterior group itself.
+    method : {"misclassification", "ovl"}, default "misclassification"
         Overlap measure (see above).
-    ci_prob : float, default 0.94
-        Probability of the highest density intervals (``method="hdi"``).
+    ci_prob : float, optional
+        Probability of the credible intervals. Default: ``arviz.rcParams["stats.ci_prob"]``.
+    ci_kind : {"eti", "hdi"}, optional
+        Equal-tailed or highest density intervals. Default: ``arviz.rcParams["stats.ci_kind"]``.
     group : str, default "posterior"
         Group holding the draws.
     dim : str, default "component"
         Component dimension.
     sample_dims : tuple of str, default ("chain", "draw")
         Sample dimensions.
+    var_names : dict, optional
+        Variable names for the roles ``"w"``, ``"mu"``, ``"sigma"`` when they differ from
+        mixlab's, e.g. ``{"w": "pi"}``.
 
     Returns
     -------
-    xarray.DataArray
-        Symmetric matrix with dims ``(dim, dim + "2")`` (``("component", "component2")``), values
-        in [0, 1] and 1 on the diagonal; named ``f"{var_name}_overlap"``.
+    xarray.Dataset
+        Variables ``overlap`` (every draw, dims ``(*sample_dims, dim, dim + "2")``), and its
+        posterior ``mean``, ``mcse`` (Monte Carlo standard error of the mean), ``lower`` and
+        ``upper`` (credible interval), each with dims ``(dim, dim + "2")``. The matrices are
+        symmetric, with NaN on the diagonal (a component is not compared with itself). The
+        attributes record ``method``, ``ci_prob`` and ``ci_kind``.
 
     Raises
     ------
     TypeError
         For a wrong kind of ``idata`` or argument.
     ValueError
-        If the variable or a dimension is missing, the variable has extra dimensions, ``method``
-        is unknown or ``ci_prob`` is not in (0, 1).
+        If a variable or a dimension is missing, a variable has extra dimensions, the weights are
+        not on the simplex, a scale is not positive, there is a single component, ``method`` or
+        ``ci_kind`` is unknown, or ``ci_prob`` is not in (0, 1).
+    NotImplementedError
+        For Student-t components (the posterior has ``nu``) and mixture regressions (``beta``).
 
     References
     ----------
+    McLachlan, G. J. and Peel, D. (2000). *Finite Mixture Models*. Wiley.
+
     Inman, H. F. and Bradley, E. L. (1989). The overlapping coefficient as a measure of agreement
     between probability distributions and point estimation of the overlap of two normal densities.
     *Communications in Statistics - Theory and Methods* 18(10), 3851-3874.
 
     Examples
     --------
+    A narrow peak on a wide base: the means are 0.1 apart, yet only about a tenth of the
+    observations the two components generate would be misattributed:
+
     >>> import numpy as np, xarray as xr
     >>> from mixlab.diagnostics import component_overlap
-    >>> rng = np.random.default_rng(0)
-    >>> mu = np.stack([rng.normal(0, 1, (2, 500)), rng.normal(0.2, 1, (2, 500)),
-    ...                rng.normal(8, 1, (2, 500))], axis=-1)
-    >>> post = xr.Dataset({"mu": (("chain", "draw", "component"), mu)})
-    >>> ovl = component_overlap(post)
-    >>> ovl.dims
-    ('component', 'component2')
-    >>> bool(ovl[0, 1] > 0.75), bool(ovl[0, 2] < 0.01)
-    (True, True)
-    >>> component_overlap(post, method="hdi").round(1).values.tolist()[0]
-    [1.0, 1.0, 0.0]
+    >>> dims = ("chain", "draw", "component")
+    >>> one_draw = xr.Dataset({"w": (dims, [[[0.5, 0.5]]]), "mu": (dims, [[[0.0, 0.1]]]),
+    ...                        "sigma": (dims, [[[0.3, 3.0]]])})
+    >>> ov = component_overlap(one_draw)
+    >>> ov["overlap"].dims
+    ('chain', 'draw', 'component', 'component2')
+    >>> round(float(ov["mean"][0, 1]), 3)
+    0.101
+
+    Two unit Gaussians one standard deviation apart overlap by :math:`2\\Phi(-1/2)`:
+
+    >>> one_draw["sigma"][:] = 1.0
+    >>> one_draw["mu"][:] = [0.0, 1.0]
+    >>> round(float(component_overlap(one_draw, method="ovl")["mean"][0, 1]), 4)
+    0.6171
     """
-    var_name = _check_name(var_name, "var_name")
-    dim = _check_name(dim, "dim")
-    sample_dims = _check_sample_dims(sample_dims)
-    if method not in ("ovl", "hdi"):
-        raise ValueError(f"method must be 'ovl' or 'hdi', got {method!r}")
+    if method not in _OVERLAP_METHODS:
+        raise ValueError(f"method must be one of {_OVERLAP_METHODS}, got {method!r}")
+    if ci_prob is None:
+        ci_prob = az.rcParams["stats.ci_prob"]
     ci_prob = check_probability(ci_prob, "ci_prob", low_open=True, high_open=True)
-    ds = check_group(idata, group)
-    check_var_names(ds, [var_name], name=group)
-    da = ds[var_name]
-    check_dims(da, (*sample_dims, dim), name=f"{group} variable '{var_name}'")
-    values = _stack_samples(da, sample_dims, dim)
-    k = values.shape[1]
-    out = np.eye(k)
-    if method == "hdi":
-        intervals = _hdi(values.T, ci_prob)
-    for i in range(k):
-        for j in range(i + 1, k):
-            if method == "ovl":
-                out[i, j] = _ovl(values[:, i], values[:, j])
-            else:
-                out[i, j] = _interval_overlap(intervals[i], intervals[j])
-            out[j, i] = out[i, j]
-    coord = da.coords[dim].values if dim in da.coords else np.arange(k)
-    other = f"{dim}2"
-    return xr.DataArray(out, dims=(dim, other), coords={dim: coord, other: coord},
-                        name=f"{var_name}_overlap", attrs={"method": method})
+    if ci_kind is None:
+        ci_kind = az.rcParams["stats.ci_kind"]
+    if ci_kind not in ("eti", "hdi"):
+        raise ValueError(f"ci_kind must be 'eti' or 'hdi', got {ci_kind!r}")
+    # mixlab.invariants is the one place that reads and checks w, mu, sigma by role
+    _, params, names = _setup(idata, group=group, dim=dim, sample_dims=sample_dims,
+                              var_names=var_names, family=None, nu=None)
+    if params.is_t.any() or params.beta is not None:
+        what = f"Student-t degrees of freedom '{names['nu']}'" if params.is_t.any() else \
+            f"regression slopes '{names['beta']}'"
+        raise NotImplementedError(
+            f"component_overlap supports Gaussian components without covariates; the posterior "
+            f"has {what}")
+    k = params.n_components
+    if k < 2:
+        raise ValueError(f"the posterior has {k} component along '{params.dim}'; "
+                         "an overlap needs at least two")
+    values = _pair_overlap(params.w, params.mu, params.sigma, method)
+    other = f"{params.dim}2"
+    coord = params.component_coord
+    draws = xr.DataArray(
+        values.reshape(*params.sample_shape, k, k),
+        dims=(*params.sample_dims, params.dim, other),
+        coords={**params.sample_coords, params.dim: coord, other: coord}, name="overlap")
+    sd = list(params.sample_dims)
+    interval = (az.eti if ci_kind == "eti" else az.hdi)(draws, prob=ci_prob, dim=sd)
+    out = xr.Dataset({
+        "overlap": draws,
+        "mean": draws.mean(sd),
+        "mcse": az.mcse(draws, sample_dims=sd),
+        "lower": interval.sel(ci_bound="lower", drop=True),
+        "upper": interval.sel(ci_bound="upper", drop=True),
+    })
+    out.attrs = {"method": method, "ci_prob": ci_prob, "ci_kind": ci_kind}
+    return out
 
 
 def diagnose(
@@ -311,7 +375,7 @@ def diagnose(
     min_weight=0.02,
     scale_floor=0.02,
     switch_tol=0.01,
-    ci_prob=0.94,
+    overlap_max=0.1,
 ):
     """Run a checklist of sampling and mixture-specific diagnostics and return it as a table.
 
@@ -333,11 +397,22 @@ def diagnose(
                               median scale)
     ``label switching``       chains agree on the order of the component means, and    fail /
                               at most ``switch_tol`` of draws depart from it           warn
-    ``component overlap``     ``ci_prob`` HDIs of adjacent (sorted) means disjoint     warn
+    ``component overlap``     posterior mean of each draw's largest pairwise           warn
+                              misclassification rate <= ``overlap_max``
     ========================  =======================================================  ==========
 
     A check the input cannot support (no ``sample_stats`` group, no ``sigma`` variable, one
     component) gets the status ``"skip"`` and says why.
+
+    ``component overlap`` judges separation in data space, with :func:`component_overlap`'s
+    misclassification rate: for each draw, the pair of components whose observations the best
+    rule would confuse most often. The default bound, 0.1 (one observation of the pair in ten
+    misassigned), is the rate of two equal-weight Gaussians with equal scales about 2.6 standard
+    deviations apart. It assumes Gaussian components
+    and is skipped when the posterior has ``nu`` (Student-t) or ``beta`` (regression). Like the
+    weight and scale checks it does not depend on the labels. The ``label switching`` check can
+    only fail for a model without an ordering constraint: an ordered model fixes the order of
+    the means in every draw.
 
     Parameters
     ----------
@@ -368,8 +443,9 @@ def diagnose(
         Fraction of the data's standard deviation below which a scale counts as collapsing.
     switch_tol : float, default 0.01
         Largest share of draws whose ordering of the means may differ from the modal ordering.
-    ci_prob : float, default 0.94
-        Probability of the highest density intervals compared by ``component overlap``.
+    overlap_max : float, default 0.1
+        Largest acceptable posterior mean of the per-draw largest pairwise misclassification
+        rate (at most 0.5).
 
     Returns
     -------
@@ -409,7 +485,9 @@ def diagnose(
     Jasra, A., Holmes, C. C. and Stephens, D. A. (2005). Markov chain Monte Carlo methods and the
     label switching problem in Bayesian mixture modeling. *Statistical Science* 20, 50-67.
 
-    Betancourt, M. (2017). Identifying Bayesian mixture models. Stan case study.
+    Inman, H. F. and Bradley, E. L. (1989). The overlapping coefficient as a measure of agreement
+    between probability distributions and point estimation of the overlap of two normal densities.
+    *Communications in Statistics - Theory and Methods* 18(10), 3851-3874.
 
     Examples
     --------
@@ -455,7 +533,7 @@ def diagnose(
     min_weight = _check_threshold(min_weight, "min_weight")
     scale_floor = _check_threshold(scale_floor, "scale_floor")
     switch_tol = check_probability(switch_tol, "switch_tol")
-    ci_prob = check_probability(ci_prob, "ci_prob", low_open=True, high_open=True)
+    overlap_max = check_probability(overlap_max, "overlap_max")
 
     ds = check_group(idata, group)
     check_dims(ds, sample_dims, name=group)
@@ -601,23 +679,39 @@ def diagnose(
         reason = (f"no means variable '{means}'; pass means=..." if mu is None
                   else "one component: nothing to switch or overlap")
         add("label switching", "skip", np.nan, f"<= {switch_tol:g}", reason, _REF_SWITCHING)
-        add("component overlap", "skip", np.nan, "0", reason, _REF_IDENTIFY)
+        add("component overlap", "skip", np.nan, f"<= {overlap_max:g}", reason, _REF_OVERLAP)
     else:
         _switching_row(add, ds[means], sample_dims, dim, n_chains, switch_tol)
-        sorted_mu = np.sort(mu, axis=1)
-        intervals = _hdi(sorted_mu.T, ci_prob)
-        overlaps = [_interval_overlap(intervals[j], intervals[j + 1]) for j in range(k - 1)]
-        j = int(np.argmax(overlaps))
-        ok = overlaps[j] == 0
-        add("component overlap", "pass" if ok else "warn", float(overlaps[j]), "0",
-            f"the {ci_prob:.0%} HDIs of the sorted means {j} and {j + 1} overlap by "
-            f"{overlaps[j]:.0%} of the shorter one" + ("" if ok else
-            ": these components may not be distinct; compare fewer components (e.g. with LOO)"),
-            _REF_IDENTIFY)
+        _overlap_row(add, ds, w, mu, sigma, weights, scales, overlap_max)
 
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "check"
     return table
+
+
+def _overlap_row(add, ds, w, mu, sigma, weights, scales, overlap_max):
+    threshold = f"<= {overlap_max:g}"
+    missing = [f"{role} variable '{name}'" for role, name, arr
+               in (("weights", weights, w), ("scales", scales, sigma)) if arr is None]
+    if missing:
+        add("component overlap", "skip", np.nan, threshold,
+            f"no {' and no '.join(missing)}; pass weights=... / scales=...", _REF_OVERLAP)
+        return
+    other = [v for v in ("nu", "beta") if v in ds.data_vars]
+    if other:
+        add("component overlap", "skip", np.nan, threshold,
+            f"the posterior has '{other[0]}': the overlap is computed for Gaussian components "
+            "without covariates only", _REF_OVERLAP)
+        return
+    # the largest pairwise overlap of a draw does not depend on the labels
+    worst = np.nanmax(_pair_overlap(w, mu, sigma), axis=(1, 2))
+    value = float(worst.mean())
+    ok = value <= overlap_max
+    add("component overlap", "pass" if ok else "warn", value, threshold,
+        f"the most overlapping pair of components of each draw would misassign {value:.1%} "
+        "of its observations (posterior mean)" + ("" if ok else
+        ": these components are not distinct in data space; compare fewer components "
+        "(e.g. with LOO)"), _REF_OVERLAP)
 
 
 def _component_values(ds, name, sample_dims, dim):

@@ -7,8 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import norm
 
-from mixlab.diagnostics import STATUSES, _bfmi, _hdi, component_overlap, diagnose
+from mixlab.diagnostics import STATUSES, _bfmi, _pair_mass, component_overlap, diagnose
 
 CHECKS = ["chains", "R-hat", "bulk ESS", "tail ESS", "divergences", "tree depth", "E-BFMI",
           "empty components", "collapsing scales", "label switching", "component overlap"]
@@ -117,6 +120,11 @@ def test_bad_posterior_is_flagged_on_every_count():
         ("collapsing scales", "warn", lambda p, s, y: p["sigma"].__setitem__((..., 2), 1e-3)),
         ("component overlap", "warn",
          lambda p, s, y: p["mu"].__setitem__((..., 1), p["mu"][..., 0] + 0.05)),
+        # a narrow peak on a wide base: close means, distinct components -> still "pass"
+        ("component overlap", "pass",
+         lambda p, s, y: (p["mu"].__setitem__((..., 1), p["mu"][..., 0] + 0.05),
+                          p["sigma"].__setitem__((..., 0), 4.0 * p["sigma"][..., 0]),
+                          p["sigma"].__setitem__((..., 1), 0.25 * p["sigma"][..., 1]))),
     ],
 )
 def test_breaking_one_thing_flips_exactly_that_check(check, status, breaker):
@@ -128,7 +136,8 @@ def test_breaking_one_thing_flips_exactly_that_check(check, status, breaker):
     flipped = {c: s for c, s in _status(table).items() if s != "pass"}
     if check == "component overlap":  # two means 0.05 apart also trade places in some draws
         flipped.pop("label switching", None)
-    assert flipped == {check: status}, table[["status", "explanation"]]
+    assert flipped == ({check: status} if status != "pass" else {}), \
+        table[["status", "explanation"]]
 
 
 def test_switching_within_chains_warns_and_between_chains_fails():
@@ -183,6 +192,24 @@ def test_missing_component_variables_skip_their_checks(good):
     table = diagnose(_tree(one, stats, y))
     assert table.loc["label switching", "status"] == "skip"
     assert table.loc["component overlap", "status"] == "skip"
+    # Student-t components: the Gaussian overlap does not apply
+    nu = np.full(posterior["w"].shape, 5.0)
+    tree = az.from_dict({"posterior": {**posterior, "nu": nu}, "sample_stats": stats},
+                        dims={**DIMS, "nu": ["component"]})
+    row = diagnose(tree).loc["component overlap"]
+    assert row["status"] == "skip" and "'nu'" in row["explanation"]
+
+
+def test_overlap_check_ignores_the_labels(good):
+    """Permuting the components of each draw at random leaves the overlap row unchanged."""
+    posterior, stats, y = good
+    rng = np.random.default_rng(6)
+    order = np.argsort(rng.random(posterior["w"].shape), axis=-1)
+    permuted = {k: np.take_along_axis(v, order, axis=-1) for k, v in posterior.items()}
+    before = diagnose(_tree(posterior, stats, y)).loc["component overlap", "value"]
+    after = diagnose(_tree(permuted, stats, y)).loc["component overlap", "value"]
+    assert after == pytest.approx(before, rel=1e-12)
+    assert 0 < before < 0.05  # means 4 and 5 apart, scales about 1: a few percent at most
 
 
 def test_other_names_and_thresholds(good):
@@ -216,56 +243,123 @@ def test_labels_and_per_observation_variables_are_left_out_of_rhat(good):
     assert table.loc["R-hat", "status"] == "pass"
 
 
-def test_bfmi_and_hdi_agree_with_arviz():
+def test_bfmi_agrees_with_arviz():
     rng = np.random.default_rng(5)
     energy = np.cumsum(rng.normal(size=(3, 500)), axis=1) * 0.1 + rng.normal(size=(3, 500))
     expected = np.asarray(az.bfmi(az.from_dict({"sample_stats": {"energy": energy}}))["energy"])
     np.testing.assert_allclose(_bfmi(energy), expected.ravel(), rtol=1e-10)
-    x = rng.gamma(2.0, 1.0, size=2000)
-    ours = _hdi(x, 0.9)
-    theirs = np.asarray(az.hdi(xr.DataArray(x, dims=["draw"]), prob=0.9, dim="draw"))
-    np.testing.assert_allclose(ours, theirs.ravel(), rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- component_overlap
 
-def _mu_dataset(*columns):
-    return xr.Dataset({"mu": (("chain", "draw", "component"), np.stack(columns, axis=-1))},
-                      coords={"component": ["a", "b", "c"][: len(columns)]})
+def _posterior(w, mu, sigma, **extra):
+    """A posterior Dataset from arrays (chain, draw, component)."""
+    dims = ("chain", "draw", "component")
+    data = {"w": (dims, np.asarray(w, float)), "mu": (dims, np.asarray(mu, float)),
+            "sigma": (dims, np.asarray(sigma, float))}
+    data.update({k: (dims, np.asarray(v, float)) for k, v in extra.items()})
+    k = data["w"][1].shape[-1]
+    return xr.Dataset(data, coords={"component": ["a", "b", "c", "d"][:k]})
 
 
-def test_component_overlap_extremes_and_symmetry():
-    rng = np.random.default_rng(2)
-    a = rng.normal(0, 1, (2, 1000))
-    post = _mu_dataset(a, a.copy(), rng.normal(20, 1, (2, 1000)))
-    for method in ("ovl", "hdi"):
-        m = component_overlap(post, method=method)
-        assert m.dims == ("component", "component2")
-        assert list(m.coords["component2"].values) == ["a", "b", "c"]
-        np.testing.assert_allclose(m.values, m.values.T)
-        np.testing.assert_allclose(np.diag(m.values), 1.0)
-        assert m.sel(component="a", component2="b") == pytest.approx(1.0)  # identical draws
-        assert m.sel(component="a", component2="c") == 0.0
-        assert m.attrs["method"] == method
+def _one_draw(w, mu, sigma):
+    return _posterior(*([[list(map(float, v))]] for v in (w, mu, sigma)))
 
 
-def test_component_overlap_tracks_the_true_overlap_of_two_normals():
-    """OVL of N(0,1) and N(d,1) is 2 * Phi(-d/2): 0.617 at d = 1; the estimate is within 0.05."""
-    from scipy.stats import norm
-
-    rng = np.random.default_rng(3)
-    post = _mu_dataset(rng.normal(0, 1, (4, 2000)), rng.normal(1, 1, (4, 2000)))
-    est = float(component_overlap(post)[0, 1])
-    assert est == pytest.approx(2 * norm.cdf(-0.5), abs=0.05)
+def _numeric_mass(wa, ma, sa, wb, mb, sb, n=20_001):
+    """Trapezoid rule on the union of two grids, each fine on the scale of one component."""
+    t = np.linspace(-12, 12, n)
+    g = np.sort(np.concatenate([ma + sa * t, mb + sb * t]))
+    return np.trapezoid(np.minimum(wa * norm.pdf(g, ma, sa), wb * norm.pdf(g, mb, sb)), g)
 
 
-def test_component_overlap_permuting_components_permutes_the_matrix():
-    rng = np.random.default_rng(4)
-    cols = [rng.normal(m, 1, (2, 500)) for m in (0.0, 1.0, 2.5)]
-    m = component_overlap(_mu_dataset(*cols)).values
+@pytest.mark.parametrize("d", [0.0, 0.5, 1.0, 2.0, 4.0])
+def test_component_overlap_matches_the_closed_form_of_equal_gaussians(d):
+    """Equal weights and scales, means d sd apart: misclassification Phi(-d/2), OVL 2 Phi(-d/2)."""
+    post = _one_draw([0.5, 0.5], [1.0, 1.0 + 2.0 * d], [2.0, 2.0])
+    mis = component_overlap(post)
+    ovl = component_overlap(post, method="ovl")
+    assert float(mis["mean"][0, 1]) == pytest.approx(norm.cdf(-d / 2), abs=1e-12)
+    assert float(ovl["mean"][0, 1]) == pytest.approx(2 * norm.cdf(-d / 2), abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.02, 0.98), st.floats(-5, 5), st.floats(-5, 5),
+       st.floats(-3, 3), st.floats(-3, 3))
+def test_pair_mass_agrees_with_numerical_integration(wa, ma, mb, log_sa, log_sb):
+    sa, sb = np.exp(log_sa), np.exp(log_sb)
+    exact = float(_pair_mass(*(np.array(v) for v in (wa, ma, sa, 1 - wa, mb, sb))))
+    assert exact == pytest.approx(_numeric_mass(wa, ma, sa, 1 - wa, mb, sb), abs=1e-6)
+
+
+def test_pair_mass_handles_equal_scales_and_identical_components():
+    """Equal scales make the crossing equation linear; identical components never cross."""
+    args = [np.array(v) for v in (0.3, 0.0, 1.0, 0.7, 1.5, 1.0)]
+    assert float(_pair_mass(*args)) == pytest.approx(_numeric_mass(0.3, 0, 1, 0.7, 1.5, 1), abs=1e-7)
+    same = [np.array(v) for v in (0.3, 2.0, 0.5, 0.7, 2.0, 0.5)]
+    assert float(_pair_mass(*same)) == pytest.approx(0.3, abs=1e-12)  # the smaller weight
+    nested = [np.array(v) for v in (0.5, 0.0, 1.0, 0.5, 0.0, 3.0)]  # same mean, two crossings
+    assert float(_pair_mass(*nested)) == pytest.approx(_numeric_mass(0.5, 0, 1, 0.5, 0, 3), abs=1e-7)
+
+
+def test_close_means_can_be_distinct_components_and_far_means_need_not_be():
+    """Separation is a property of the densities: a narrow peak on a wide base is distinct,
+    two wide components with means further apart are not."""
+    peak_on_base = component_overlap(_one_draw([0.5, 0.5], [0.0, 0.1], [0.3, 3.0]))
+    wide_pair = component_overlap(_one_draw([0.5, 0.5], [0.0, 1.0], [3.0, 3.0]))
+    assert float(peak_on_base["mean"][0, 1]) < 0.11 < 0.4 < float(wide_pair["mean"][0, 1])
+
+
+def test_component_overlap_is_invariant_to_the_data_scale_and_symmetric_in_the_pair():
+    rng = np.random.default_rng(7)
+    shape = (2, 50)
+    w = rng.dirichlet([3, 2, 1], size=shape)
+    mu = rng.normal(0, 2, (*shape, 3))
+    sigma = np.exp(rng.normal(0, 0.5, (*shape, 3)))
+    base = component_overlap(_posterior(w, mu, sigma))["overlap"].values
+    moved = component_overlap(_posterior(w, 10.0 - 3.0 * mu, 3.0 * sigma))["overlap"].values
+    np.testing.assert_allclose(moved, base, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(base, np.swapaxes(base, -1, -2))
+    assert np.isnan(np.diagonal(base, axis1=-2, axis2=-1)).all()
     perm = [2, 0, 1]
-    mp = component_overlap(_mu_dataset(*[cols[i] for i in perm])).values
-    np.testing.assert_allclose(mp, m[np.ix_(perm, perm)])
+    permuted = component_overlap(_posterior(w[..., perm], mu[..., perm], sigma[..., perm]))
+    np.testing.assert_allclose(permuted["overlap"].values, base[..., perm, :][..., perm])
+
+
+def test_component_overlap_summaries():
+    """mean, mcse and interval of the per-draw overlap, with ArviZ's default interval."""
+    rng = np.random.default_rng(8)
+    shape = (4, 250)
+    mu = np.stack([np.zeros(shape), rng.normal(2.0, 0.3, shape)], axis=-1)
+    post = _posterior(np.full((*shape, 2), 0.5), mu, np.ones((*shape, 2)))
+    ov = component_overlap(post)
+    per_draw = norm.cdf(-mu[..., 1] / 2)
+    np.testing.assert_allclose(ov["overlap"].values[..., 0, 1], per_draw, rtol=1e-12)
+    assert float(ov["mean"][0, 1]) == pytest.approx(per_draw.mean(), rel=1e-12)
+    assert ov.attrs == {"method": "misclassification", "ci_prob": az.rcParams["stats.ci_prob"],
+                        "ci_kind": az.rcParams["stats.ci_kind"]}
+    lo, hi = np.quantile(per_draw, [(1 - ov.attrs["ci_prob"]) / 2, (1 + ov.attrs["ci_prob"]) / 2])
+    assert float(ov["lower"][0, 1]) == pytest.approx(lo, rel=1e-6)
+    assert float(ov["upper"][0, 1]) == pytest.approx(hi, rel=1e-6)
+    # independent draws: the mcse is about the sd over the square root of the number of draws (the
+    # ratio's spread over seeds is about 0.04, with a longer upper tail: 0.3 is 7 of those)
+    assert float(ov["mcse"][0, 1]) == pytest.approx(per_draw.std() / np.sqrt(per_draw.size), rel=0.3)
+    # the mean estimates E[Phi(-d/2)], d ~ N(2, 0.3): within 4.5 Monte Carlo standard errors
+    d = np.linspace(2.0 - 3.0, 2.0 + 3.0, 20_001)
+    truth = np.trapezoid(norm.cdf(-d / 2) * norm.pdf(d, 2.0, 0.3), d)
+    assert abs(float(ov["mean"][0, 1]) - truth) < 4.5 * float(ov["mcse"][0, 1])
+    hdi = component_overlap(post, ci_kind="hdi", ci_prob=0.5)
+    assert hdi.attrs["ci_kind"] == "hdi" and hdi.attrs["ci_prob"] == 0.5
+    width = float(hdi["upper"][0, 1] - hdi["lower"][0, 1])
+    assert width < float(ov["upper"][0, 1] - ov["lower"][0, 1])
+
+
+def test_component_overlap_other_names_and_dims():
+    post = _one_draw([0.5, 0.5], [0.0, 1.0], [1.0, 1.0]).rename(
+        {"w": "pi", "component": "k", "draw": "sample"})
+    ov = component_overlap(post, var_names={"w": "pi"}, dim="k", sample_dims=("chain", "sample"))
+    assert ov["overlap"].dims == ("chain", "sample", "k", "k2")
+    assert float(ov["mean"][0, 1]) == pytest.approx(norm.cdf(-0.5))
 
 
 # --------------------------------------------------------------------------- bad input
@@ -286,6 +380,8 @@ def test_diagnose_bad_input(good):
         diagnose(tree, min_weight="small")
     with pytest.raises(ValueError, match=r"switch_tol must be in \[0, 1\]"):
         diagnose(tree, switch_tol=2.0)
+    with pytest.raises(ValueError, match=r"overlap_max must be in \[0, 1\], got -0.1"):
+        diagnose(tree, overlap_max=-0.1)
     with pytest.raises(TypeError, match="sample_dims must be a non-empty sequence of dimension names"):
         diagnose(tree, sample_dims=3)
     with pytest.raises(TypeError, match="means must be a non-empty string naming a dimension or variable"):
@@ -296,16 +392,34 @@ def test_diagnose_bad_input(good):
 
 def test_component_overlap_bad_input(good):
     tree = _tree(*good)
-    with pytest.raises(ValueError, match="method must be 'ovl' or 'hdi', got 'kl'"):
-        component_overlap(tree, method="kl")
+    with pytest.raises(ValueError, match=r"method must be one of \('misclassification', 'ovl'\), got 'hdi'"):
+        component_overlap(tree, method="hdi")
     with pytest.raises(ValueError, match=r"ci_prob must be in \(0, 1\), got 1.0"):
-        component_overlap(tree, method="hdi", ci_prob=1.0)
-    with pytest.raises(ValueError, match=r"no variable\(s\) \['nu'\]"):
-        component_overlap(tree, "nu")
+        component_overlap(tree, ci_prob=1.0)
+    with pytest.raises(ValueError, match="ci_kind must be 'eti' or 'hdi', got 'hpd'"):
+        component_overlap(tree, ci_kind="hpd")
+    with pytest.raises(ValueError, match="posterior has no variable 'sigma' for the sigma"):
+        component_overlap(_tree({"w": good[0]["w"], "mu": good[0]["mu"]}))
     with pytest.raises(ValueError, match="has no dimension 'k'"):
         component_overlap(tree, dim="k")
-    extra = xr.Dataset({"mu": (("chain", "draw", "component", "dim2"), np.zeros((2, 10, 2, 3)))})
-    with pytest.raises(ValueError, match=r"extra dimension\(s\) \['dim2'\]; select them first"):
+    with pytest.raises(ValueError, match="must sum to 1"):
+        component_overlap(_posterior(np.full((1, 2, 2), 0.7), np.zeros((1, 2, 2)),
+                                     np.ones((1, 2, 2))))
+    with pytest.raises(ValueError, match="must be positive"):
+        component_overlap(_one_draw([0.5, 0.5], [0.0, 1.0], [1.0, -1.0]))
+    with pytest.raises(ValueError, match="1 component along 'component'; an overlap needs at least two"):
+        component_overlap(_one_draw([1.0], [0.0], [1.0]))
+    extra = xr.Dataset({v: (("chain", "draw", "component", "dim2"), np.full((2, 10, 2, 3), 0.5))
+                        for v in ("w", "mu", "sigma")})
+    with pytest.raises(ValueError, match=r"unexpected dimension\(s\) \['dim2'\]"):
         component_overlap(extra)
-    with pytest.raises(TypeError, match="var_name must be a non-empty string naming a dimension or variable"):
-        component_overlap(tree, var_name=1)
+    with pytest.raises(NotImplementedError, match="Student-t degrees of freedom 'nu'"):
+        component_overlap(_posterior(*(np.full((1, 2, 2), v) for v in (0.5, 0.0, 1.0)),
+                                     nu=np.full((1, 2, 2), 4.0)))
+    with pytest.raises(NotImplementedError, match="regression slopes 'beta'"):
+        component_overlap(_posterior(*(np.full((1, 2, 2), v) for v in (0.5, 0.0, 1.0)),
+                                     beta=np.ones((1, 2, 2))))
+    with pytest.raises(TypeError, match="var_names must be a dict"):
+        component_overlap(tree, var_names="mu")
+    with pytest.raises(TypeError, match="idata must be an xarray.DataTree"):
+        component_overlap(np.zeros((4, 100, 2)))
