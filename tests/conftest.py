@@ -2,7 +2,6 @@
 
 import os
 
-import pytest
 from _pytest.doctest import DoctestItem
 
 os.environ.setdefault("MPLBACKEND", "Agg")
