@@ -264,14 +264,18 @@ def small_fit():
 def test_kfold_runs_through_arviz_and_agrees_with_loo(small_fit):
     y, idata = small_fit
     res = kfold(idata, lambda y: gmm(y, K=2), k=2, initvals=initvals, sample_kwargs=SAMPLE, seed=1)
-    loo = az.loo(idata)
+    loo = az.loo(idata, pointwise=True)
     assert res.kind == "loo_kfold" and res.n_folds == 2
     assert res.elpd_i.dims == ("obs",) and res.elpd_i.sizes["obs"] == y.size
     assert np.all(np.isfinite(res.elpd_i.values))
-    # 2-fold CV trains on half the data, so it is a little pessimistic; with 40 well-separated
-    # points the gap is a few units, far below the standard error (~6).
-    assert res.elpd <= loo.elpd + 1.0
-    assert abs(res.elpd - loo.elpd) < loo.se
+    # Tolerances from the paired standard error of the difference (same observations), 4.5 of them:
+    # 2-fold CV trains on half the data, so it is not optimistic beyond that noise, and it is pessimistic
+    # by about the cost of halving the training data, of the order of the effective number of parameters
+    # (observed gaps 2-6 with p_loo about 5).
+    d = res.elpd_i.values - loo.elpd_i.values
+    se_d = float(np.sqrt(d.size) * d.std(ddof=1))
+    assert res.elpd - loo.elpd < 4.5 * se_d, (res.elpd, loo.elpd, se_d)
+    assert loo.elpd - res.elpd < 2 * loo.p + 4.5 * se_d, (res.elpd, loo.elpd, loo.p, se_d)
     assert res.se > 0
 
 
