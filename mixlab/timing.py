@@ -205,7 +205,9 @@ def efficiency_table(runs, var_names=None, *, seconds=None, wall_seconds=None, g
 
     For each run the bulk and tail ESS of every element of ``var_names`` are computed with
     :func:`arviz.ess` and the smallest is kept (the slowest-mixing quantity limits what the run can
-    estimate); R-hat is the largest rank-normalised R-hat over the same elements.
+    estimate); R-hat is the largest rank-normalised R-hat over the same elements. Variables that are
+    constant over all draws (such as the weight of a one-component mixture) have no ESS or R-hat and
+    are left out.
 
     Parameters
     ----------
@@ -295,6 +297,13 @@ def efficiency_table(runs, var_names=None, *, seconds=None, wall_seconds=None, g
                 ) from err
         else:
             secs = seconds[label]
+        # a quantity that never changes (the weight of a one-component mixture is the constant 1) has
+        # no ESS or R-hat: leave it out instead of dividing 0 by 0
+        varying = [v for v in names if bool((ds[v].max(sample_dims) > ds[v].min(sample_dims)).any())]
+        if not varying:
+            raise ValueError(f"runs[{label!r}]: every variable in {names} is constant over the draws; "
+                             "pass var_names that vary")
+        ds = ds[varying]
         ess_bulk = _reduce(az.ess(ds, sample_dims=list(sample_dims), method="bulk"), np.min)
         ess_tail = _reduce(az.ess(ds, sample_dims=list(sample_dims), method="tail"), np.min)
         rhat = _reduce(az.rhat(ds, sample_dims=list(sample_dims)), np.max)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import arviz as az
 import numpy as np
@@ -168,6 +169,20 @@ def test_table_default_var_names_uses_all_variables():
     all_vars = efficiency_table({"a": dt}, seconds={"a": 1.0})
     mu_only = efficiency_table({"a": dt}, "mu", seconds={"a": 1.0})
     assert all_vars.loc["a", "ess_bulk"] < mu_only.loc["a", "ess_bulk"]
+
+
+def test_table_leaves_out_constant_variables_without_warning():
+    # the weight of a one-component mixture is the constant 1: no ESS, no R-hat, no 0/0 warning
+    rng = np.random.default_rng(6)
+    dt = az.from_dict({"posterior": {"mu": rng.normal(size=(2, 200, 1)), "w": np.ones((2, 200, 1))}},
+                      dims={"mu": ["component"], "w": ["component"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        both = efficiency_table({"a": dt}, ["w", "mu"], seconds={"a": 1.0})
+    mu_only = efficiency_table({"a": dt}, "mu", seconds={"a": 1.0})
+    pd.testing.assert_frame_equal(both, mu_only)
+    with pytest.raises(ValueError, match="constant over the draws; pass var_names that vary"):
+        efficiency_table({"a": dt}, "w", seconds={"a": 1.0})
 
 
 def test_table_unaffected_by_arviz_accessor_state():
