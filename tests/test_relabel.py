@@ -636,9 +636,11 @@ def test_switching_report_on_chains_in_different_labellings(synthetic_tree):
         assert table[f"moved {m}"].iloc[0] == pytest.approx(2 / 3)  # two chains of three moved
     assert set(table["verdict"]) == {"switching; fixed by sort, stephens, ecr"}
 
-    calm = switching_report(truth, var_names="mu", methods=["sort"])
+    # independent draws, 3 chains x 150: R-hat - 1 is about (F - 1) / (2 * 75) with F ~ F(5, inf) over the 6
+    # split chains, so up to about 1.03 at 4.5 standard errors (1.0149 seen): 1.05, the short-run bound
+    calm = switching_report(truth, var_names="mu", methods=["sort"], rhat_threshold=1.05)
     assert list(calm.index) == [("mu", 0), ("mu", 1), ("mu", 2)]
-    assert (calm["R-hat before"] < 1.01).all() and (calm["rank dev"] < 0.2).all()
+    assert (calm["R-hat before"] < 1.05).all() and (calm["rank dev"] < 0.2).all()
     assert set(calm["verdict"]) == {"no switching"} and (calm["moved sort"] == 0).all()
 
 
