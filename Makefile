@@ -47,6 +47,7 @@ book: build-book
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
 build-book: $(STAMP) $(BLASRC)
+	$(PY) .ci/execute_book.py
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going --builder html
 
 lab: $(STAMP) $(BLASRC)
