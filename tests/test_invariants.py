@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from _shared import evaluate_only
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -94,7 +95,8 @@ def test_assignment_probs_match_pymc_marginalization():
     inputs = [pt.vector(name) for name in ("w", "mu", "sigma")]
     probs = graph_replace(cond["z"].owner.inputs[-1], dict(zip(
         [cond["w"], cond["mu"], cond["sigma"]], inputs, strict=True)))
-    fn = function(inputs, probs)
+    with evaluate_only():  # evaluated 4 times: no compile step
+        fn = function(inputs, probs)
     W, MU, SG = random_params(rng, 1, 4, k)
     expected = np.stack([fn(W[0, s], MU[0, s], SG[0, s]) for s in range(4)])
     got = assignment_probs(make_idata(W, MU, SG, y))
@@ -470,28 +472,15 @@ def test_relabelling_sampled_labels_leaves_label_summaries_unchanged(case, seed)
 
 
 @pytest.fixture(scope="module")
-def fit():
-    import pymc as pm
-
-    from mixlab.simulate import simulate_gmm
-
-    y, z = simulate_gmm([0.6, 0.4], [-2.0, 3.0], [1.0, 0.7], n=120, rng=20261124)
-    with pm.Model(coords={"component": [0, 1], "obs": np.arange(y.size)}):
-        w = pm.Dirichlet("w", a=np.ones(2), dims="component")
-        mu = pm.Normal("mu", 0.0, 5.0, dims="component",
-                       transform=pm.distributions.transforms.ordered)
-        sigma = pm.HalfNormal("sigma", 2.0, dims="component")
-        pm.NormalMixture("y", w=w, mu=mu, sigma=sigma, observed=y, dims="obs")
-        idata = pm.sample(draws=250, tune=300, chains=2, initvals={"mu": np.array([-1.0, 1.0])},
-                          nuts_sampler="pymc", random_seed=3, progressbar=False,
-                          compute_convergence_checks=False)
-    return y, z, idata
+def fit(gmm_fit):
+    """conftest.gmm_fit: mixlab.models.gmm on 120 points from 0.6 N(-2, 1) + 0.4 N(3, 0.7), 2 x 300 draws."""
+    return gmm_fit.y, gmm_fit.z, gmm_fit.idata
 
 
 def test_real_fit_summaries(fit):
     y, z, idata = fit
     p = assignment_probs(idata)
-    assert p.sizes == {"chain": 2, "draw": 250, "obs": 120, "component": 2}
+    assert p.sizes == {"chain": 2, "draw": 300, "obs": 120, "component": 2}
     # the components are 5 (pooled) standard deviations apart: the Bayes classifier errs on
     # about 0.5% of points, so at most 5 errors of 120 leaves a wide margin
     errors = int(np.sum(p.mean(("chain", "draw")).argmax("component").values != z))
