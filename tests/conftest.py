@@ -21,7 +21,7 @@ from mixlab import _seedshift  # noqa: E402
 
 _seedshift.install()
 
-from _shared import run_dir, run_once  # noqa: E402
+from _shared import evaluate_only, run_dir, run_once  # noqa: E402
 
 
 def _unshifted(runtest):
@@ -35,19 +35,29 @@ def _unshifted(runtest):
     return run
 
 
+def _evaluated(runtest):
+    def run():
+        with evaluate_only():
+            runtest()
+
+    return run
+
+
 def pytest_collection_modifyitems(config, items):
-    """Run doctests with the seeds as written.
+    """Run doctests with the seeds as written, and their graphs without a compile step (evaluate_only).
 
     A docstring example prints the values its seed gives, the way a reader who copies it sees them; they
     are built from NumPy's generators alone, whose streams are the same on every CPU (no sampler runs in a
     doctest), so moving their seeds would test nothing but the printout. Every other test runs shifted.
     (A collection hook, because this conftest's run-time hooks do not reach the doctests under mixlab/.)
     """
-    if _seedshift.current_shift() == 0:
-        return
     for item in items:
         if isinstance(item, DoctestItem):
-            item.runtest = _unshifted(item.runtest)
+            # no sampler runs in a doctest: its graphs are only evaluated, without a compile step
+            # (mixlab.marginal.label_probs' example: 28 s with a cold Numba cache, under 1 s so)
+            item.runtest = _evaluated(item.runtest)
+            if _seedshift.current_shift() != 0:
+                item.runtest = _unshifted(item.runtest)
 
 
 # ----------------------------------------------------------------------------------------------
