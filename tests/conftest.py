@@ -15,13 +15,23 @@ _BLASRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if os.path.exists(_BLASRC):
     os.environ.setdefault("PYTENSORRC", _BLASRC)
 
+# The unit tests sample with PyTensor's default (Numba) backend. PyMC still compiles each model's
+# initial-point function in FAST_COMPILE mode, which builds C thunks with g++: 21 modules with a cold
+# cache in one run, paid again by every xdist worker. Without a C compiler those small graphs run their
+# Ops' Python code instead (same values); graphs the tests evaluate do the same (_shared.evaluate_only).
+os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [os.environ.get("PYTENSOR_FLAGS", ""), "cxx="]))
+
 # 'make unit' and 'make robust' set MIXLAB_SEED_SHIFT: every seed a test passes to a sampler, a simulator
 # or numpy.random.default_rng is then moved, so a statistical check that holds for one seed only fails.
+import pytensor  # noqa: E402
+
 from mixlab import _seedshift  # noqa: E402
 
 _seedshift.install()
 
 from _shared import evaluate_only, run_dir, run_once  # noqa: E402
+
+pytensor.config.cxx = ""  # in case PyTensor was imported before this file (then the flag above came late)
 
 
 def _unshifted(runtest):
