@@ -140,8 +140,13 @@ def fit_latent():
 def fit_marginalized(fit_latent):
     marginal = marginalize(fit_latent.model, ["z"])
     start = initvals(fit_latent.model, var_names=["w", "mu", "sigma"])
+    # init="adapt_diag" and 600 tuning steps: with PyMC's jittered start a chain can settle in a wrong
+    # mode (the mixlab.models.initvals docstring; seen under seed shift 7, where w's posterior sd was
+    # 0.19), and without jitter but 300 tuning steps one of 12 shifts still ended with a chain in a
+    # wrong mode (shift 15); with 600 tuning steps none of 14 shifts did (0-3, 7, 11, 15, 17-22, 123456789)
     idata = run_once("test_models-marginalized",
-                     lambda: pm.sample(model=marginal, initvals=start, random_seed=6, **SAMPLE))
+                     lambda: pm.sample(model=marginal, initvals=start, random_seed=6,
+                                       **(SAMPLE | {"init": "adapt_diag", "tune": 600})))
     return Fit(marginal, idata, fit_latent.y, fit_latent.truth, z=fit_latent.z)
 
 
