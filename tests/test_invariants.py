@@ -492,11 +492,17 @@ def test_real_fit_summaries(fit):
     dens = predictive_density(idata, grid)
     true = 0.6 * stats.norm.pdf(grid, -2, 1) + 0.4 * stats.norm.pdf(grid, 3, 0.7)
     assert float(dens["mean"].integrate("grid")) == pytest.approx(1.0, abs=0.01)
-    # L1 distance of the posterior mean density to the truth: 0.14 at this seed, in line with the
-    # sqrt(5 parameters / 120 points) ~ 0.2 scale of a parametric fit; 0.25 leaves room for
-    # platform noise, while a fit that missed a component would be about 0.8 away
-    assert np.trapezoid(np.abs(dens["mean"].values - true), grid) < 0.25
-    assert float(((dens["lower"] <= true) & (true <= dens["upper"])).mean()) > 0.8
+    # Both checks below vary with the simulated data more than with the draws. Over 28 seed shifts
+    # (0, 7, 123456789, 100-124) the L1 distance of the posterior mean density to the truth had mean
+    # 0.14, sd 0.055 and maximum 0.29 (0.27 under shift 123456789, which failed the old bound of 0.25
+    # set from one seed), in line with the sqrt(5 parameters / 120 points) ~ 0.2 scale of a parametric
+    # fit; 0.5 is 6.5 sds above the mean, while a fit that missed a component is about 0.8 away.
+    # The share of the grid where the pointwise band covers the true density is all-or-nothing over
+    # whole regions for one data set: 1.0 in 17 of those 28 shifts, 0.79-0.99 in 10, and 0.53 under
+    # 123456789 (which failed the old bound of 0.8); a band centred on wrong clusters covers little of
+    # the grid where the density is not ~0, so the bound is 0.25, half the lowest share seen.
+    assert np.trapezoid(np.abs(dens["mean"].values - true), grid) < 0.5
+    assert float(((dens["lower"] <= true) & (true <= dens["upper"])).mean()) > 0.25
     occupied = n_occupied(idata, rng=0)
     assert float((occupied == 2).mean()) > 0.99
 
