@@ -63,7 +63,7 @@ unit: $(STAMP) $(BLASRC)
 	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
 	echo "unit tests with seed shift $$shift (reproduce: make unit SEED_SHIFT=$$shift)"; \
 	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests --ignore=tests/browser \
-	  --doctest-modules mixlab -n $(JOBS) -q
+	  --doctest-modules mixlab -n $(JOBS) --dist worksteal -q
 
 nbval: $(STAMP) $(BLASRC)
 	$(PY) .ci/nbrun.py --shifts "$(SEED_SHIFT)" --jobs $(NBVAL_JOBS) --json _build/timings/nbval.json $(NB)
@@ -72,7 +72,7 @@ robust: $(STAMP) $(BLASRC)
 	@for s in $(SHIFTS); do \
 	  echo "== unit tests with seed shift $$s"; \
 	  MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$s $(VENV)/bin/pytest tests --ignore=tests/browser \
-	    --doctest-modules mixlab -n $(JOBS) -q || exit 1; \
+	    --doctest-modules mixlab -n $(JOBS) --dist worksteal -q || exit 1; \
 	done
 	$(PY) .ci/nbrun.py --shifts "$(SHIFTS)" --jobs $(JOBS) --table _build/robust.md $(NB)
 

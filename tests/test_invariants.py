@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from _shared import evaluate_only
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -94,7 +95,8 @@ def test_assignment_probs_match_pymc_marginalization():
     inputs = [pt.vector(name) for name in ("w", "mu", "sigma")]
     probs = graph_replace(cond["z"].owner.inputs[-1], dict(zip(
         [cond["w"], cond["mu"], cond["sigma"]], inputs, strict=True)))
-    fn = function(inputs, probs)
+    with evaluate_only():  # evaluated 4 times: no compile step
+        fn = function(inputs, probs)
     W, MU, SG = random_params(rng, 1, 4, k)
     expected = np.stack([fn(W[0, s], MU[0, s], SG[0, s]) for s in range(4)])
     got = assignment_probs(make_idata(W, MU, SG, y))
@@ -470,28 +472,15 @@ def test_relabelling_sampled_labels_leaves_label_summaries_unchanged(case, seed)
 
 
 @pytest.fixture(scope="module")
-def fit():
-    import pymc as pm
-
-    from mixlab.simulate import simulate_gmm
-
-    y, z = simulate_gmm([0.6, 0.4], [-2.0, 3.0], [1.0, 0.7], n=120, rng=20261124)
-    with pm.Model(coords={"component": [0, 1], "obs": np.arange(y.size)}):
-        w = pm.Dirichlet("w", a=np.ones(2), dims="component")
-        mu = pm.Normal("mu", 0.0, 5.0, dims="component",
-                       transform=pm.distributions.transforms.ordered)
-        sigma = pm.HalfNormal("sigma", 2.0, dims="component")
-        pm.NormalMixture("y", w=w, mu=mu, sigma=sigma, observed=y, dims="obs")
-        idata = pm.sample(draws=250, tune=300, chains=2, initvals={"mu": np.array([-1.0, 1.0])},
-                          nuts_sampler="pymc", random_seed=3, progressbar=False,
-                          compute_convergence_checks=False)
-    return y, z, idata
+def fit(gmm_fit):
+    """conftest.gmm_fit: mixlab.models.gmm on 120 points from 0.6 N(-2, 1) + 0.4 N(3, 0.7), 2 x 300 draws."""
+    return gmm_fit.y, gmm_fit.z, gmm_fit.idata
 
 
 def test_real_fit_summaries(fit):
     y, z, idata = fit
     p = assignment_probs(idata)
-    assert p.sizes == {"chain": 2, "draw": 250, "obs": 120, "component": 2}
+    assert p.sizes == {"chain": 2, "draw": 300, "obs": 120, "component": 2}
     # the components are 5 (pooled) standard deviations apart: the Bayes classifier errs on
     # about 0.5% of points, so at most 5 errors of 120 leaves a wide margin
     errors = int(np.sum(p.mean(("chain", "draw")).argmax("component").values != z))
@@ -503,11 +492,17 @@ def test_real_fit_summaries(fit):
     dens = predictive_density(idata, grid)
     true = 0.6 * stats.norm.pdf(grid, -2, 1) + 0.4 * stats.norm.pdf(grid, 3, 0.7)
     assert float(dens["mean"].integrate("grid")) == pytest.approx(1.0, abs=0.01)
-    # L1 distance of the posterior mean density to the truth: 0.14 at this seed, in line with the
-    # sqrt(5 parameters / 120 points) ~ 0.2 scale of a parametric fit; 0.25 leaves room for
-    # platform noise, while a fit that missed a component would be about 0.8 away
-    assert np.trapezoid(np.abs(dens["mean"].values - true), grid) < 0.25
-    assert float(((dens["lower"] <= true) & (true <= dens["upper"])).mean()) > 0.8
+    # Both checks below vary with the simulated data more than with the draws. Over 28 seed shifts
+    # (0, 7, 123456789, 100-124) the L1 distance of the posterior mean density to the truth had mean
+    # 0.14, sd 0.055 and maximum 0.29 (0.27 under shift 123456789, which failed the old bound of 0.25
+    # set from one seed), in line with the sqrt(5 parameters / 120 points) ~ 0.2 scale of a parametric
+    # fit; 0.5 is 6.5 sds above the mean, while a fit that missed a component is about 0.8 away.
+    # The share of the grid where the pointwise band covers the true density is all-or-nothing over
+    # whole regions for one data set: 1.0 in 17 of those 28 shifts, 0.79-0.99 in 10, and 0.53 under
+    # 123456789 (which failed the old bound of 0.8); a band centred on wrong clusters covers little of
+    # the grid where the density is not ~0, so the bound is 0.25, half the lowest share seen.
+    assert np.trapezoid(np.abs(dens["mean"].values - true), grid) < 0.5
+    assert float(((dens["lower"] <= true) & (true <= dens["upper"])).mean()) > 0.25
     occupied = n_occupied(idata, rng=0)
     assert float((occupied == 2).mean()) > 0.99
 

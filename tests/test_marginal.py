@@ -6,6 +6,7 @@ import numpy as np
 import pymc as pm
 import pytest
 import xarray as xr
+from _shared import evaluate_only
 from scipy import stats
 from scipy.special import logsumexp
 
@@ -46,6 +47,13 @@ def _by_hand(post, y=Y):
     w, mu, sigma = (post[v].values[..., None, :] for v in ("w", "mu", "sigma"))
     logw = np.log(w) + stats.norm.logpdf(y[:, None], mu, sigma)
     return np.exp(logw - logsumexp(logw, axis=-1, keepdims=True))
+
+
+@pytest.fixture(autouse=True)
+def _evaluate_only():
+    """Every graph here is compiled to be evaluated, not sampled: no compile step (_shared)."""
+    with evaluate_only():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -160,20 +168,18 @@ def test_label_probs_other_names_and_sample_dims():
     np.testing.assert_allclose(p.sel(state=1).values, lik1 / (lik0 + lik1), rtol=1e-10)
 
 
-def test_label_probs_agree_with_assignment_probs_on_a_sampled_gmm():
-    """NUTS draws of mixlab.models.gmm (pm.NormalMixture) fed to the marginalized latent_gmm (same
-    priors, same variables): label_probs and mixlab.invariants.assignment_probs agree draw by draw."""
+def test_label_probs_agree_with_assignment_probs_on_a_sampled_gmm(gmm_fit):
+    """NUTS draws of mixlab.models.gmm (pm.NormalMixture; conftest.gmm_fit) fed to the marginalized
+    latent_gmm (same priors, same variables): label_probs and mixlab.invariants.assignment_probs agree
+    draw by draw."""
     from mixlab.invariants import assignment_probs
-    from mixlab.models import gmm, initvals, latent_gmm
+    from mixlab.models import latent_gmm
 
-    mixture = gmm(Y, K)
-    idata = pm.sample(model=mixture, initvals=initvals(mixture), draws=60, tune=100, chains=2,
-                      nuts_sampler="pymc", progressbar=False, random_seed=3,
-                      compute_convergence_checks=False)
-    p = label_probs(marginalize_labels(latent_gmm(Y, K)), idata)
-    q = assignment_probs(idata, Y)
+    y, idata = gmm_fit.y, gmm_fit.idata
+    p = label_probs(marginalize_labels(latent_gmm(y, 2)), idata)
+    q = assignment_probs(idata, y)
     assert p.dims == q.dims
-    assert p.shape == (2, 60, Y.size, K)
+    assert p.shape == (2, idata["posterior"].sizes["draw"], y.size, 2)
     np.testing.assert_allclose(p.values, q.values, rtol=1e-8, atol=1e-12)
 
 

@@ -2,7 +2,9 @@
 marginalization work on every model; bad input is explained.
 
 Sampling is small (2 chains, 300 tuning + 300 kept draws, PyMC's NUTS unless a test is about
-nutpie) and seeded; every fit is made once per module and shared by the tests that read it.
+nutpie) and seeded; every fit is made once per test run (tests/_shared.run_once, also across
+pytest-xdist workers) and shared by the tests that read it. The Gaussian mixture is the one that
+other modules read too (conftest.gmm_fit).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from dataclasses import dataclass
 import arviz as az
 import numpy as np
 import pymc as pm
-import pytensor
 import pytest
 import xarray as xr
 from _checks import check_recovered
+from _shared import evaluate_only, run_once
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymc.distributions.transforms import Ordered
@@ -65,6 +67,11 @@ def _sample(model, seed, **kwargs):
     return pm.sample(model=model, initvals=initvals(model), random_seed=seed, **(SAMPLE | kwargs))
 
 
+def _sample_once(key, model, seed, **kwargs):
+    """``_sample`` once per test run; the model is rebuilt by every process that needs it."""
+    return run_once(f"test_models-{key}", lambda: _sample(model, seed, **kwargs))
+
+
 def _draws(idata, name):
     """Posterior draws of ``name`` as a numpy array of shape (chain * draw, ...)."""
     values = idata.posterior[name].values
@@ -77,11 +84,9 @@ def _draws(idata, name):
 
 
 @pytest.fixture(scope="module")
-def fit_gmm():
-    truth = dict(w=[0.4, 0.6], mu=[-2.0, 2.5], sigma=[0.8, 1.0])
-    y, z = simulate_gmm(truth["w"], truth["mu"], truth["sigma"], n=200, rng=11)
-    model = gmm(y, K=2)
-    return Fit(model, _sample(model, 1), y, truth, z=z)
+def fit_gmm(gmm_fit):
+    # conftest.gmm_fit: two clusters of ~72 and ~48 points, 300 + 300 draws per chain
+    return Fit(gmm_fit.model, gmm_fit.idata, gmm_fit.y, gmm_fit.truth, z=gmm_fit.z)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +98,7 @@ def fit_student_t():
     z = rng.choice(2, size=200, p=truth["w"])
     y = np.asarray(truth["mu"])[z] + np.asarray(truth["sigma"])[z] * rng.standard_t(3, size=200)
     model = student_t_mixture(y, K=2)
-    return Fit(model, _sample(model, 2), y, truth, family="student_t", z=z)
+    return Fit(model, _sample_once("student_t", model, 2), y, truth, family="student_t", z=z)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +111,7 @@ def fit_normal_t():
     y = np.where(outlier, 8.0 * rng.standard_t(2, size=n), rng.normal(0.0, 1.0, size=n))
     truth = {"w": [0.9, 0.1], "mu[0]": 0.0, "sigma[0]": 1.0}
     model = normal_t_mixture(y)
-    return Fit(model, _sample(model, 3), y, truth, family="normal_t", z=outlier.astype(int))
+    return Fit(model, _sample_once("normal_t", model, 3), y, truth, family="normal_t", z=outlier.astype(int))
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +123,7 @@ def fit_regression():
     model = mixture_regression(x, y, K=2)
     # init="adapt_diag": no jitter around the EM start (see the mixture_regression docstring;
     # with the default jitter some chains of this crossing-lines data end in a wrong mode)
-    idata = _sample(model, 4, init="adapt_diag")
+    idata = _sample_once("regression", model, 4, init="adapt_diag")
     return Fit(model, idata, y, truth, family="regression", x=x, z=z)
 
 
@@ -128,14 +133,20 @@ def fit_latent():
     truth = dict(w=[0.3, 0.4, 0.3], mu=[-5.0, 0.0, 5.0], sigma=[0.8, 0.8, 0.8])
     y, z = simulate_gmm(truth["w"], truth["mu"], truth["sigma"], n=90, rng=15)
     model = latent_gmm(y, K=3)
-    return Fit(model, _sample(model, 5), y, truth, family="latent", z=z)
+    return Fit(model, _sample_once("latent", model, 5), y, truth, family="latent", z=z)
 
 
 @pytest.fixture(scope="module")
 def fit_marginalized(fit_latent):
     marginal = marginalize(fit_latent.model, ["z"])
     start = initvals(fit_latent.model, var_names=["w", "mu", "sigma"])
-    idata = pm.sample(model=marginal, initvals=start, random_seed=6, **SAMPLE)
+    # init="adapt_diag" and 600 tuning steps: with PyMC's jittered start a chain can settle in a wrong
+    # mode (the mixlab.models.initvals docstring; seen under seed shift 7, where w's posterior sd was
+    # 0.19), and without jitter but 300 tuning steps one of 12 shifts still ended with a chain in a
+    # wrong mode (shift 15); with 600 tuning steps none of 14 shifts did (0-3, 7, 11, 15, 17-22, 123456789)
+    idata = run_once("test_models-marginalized",
+                     lambda: pm.sample(model=marginal, initvals=start, random_seed=6,
+                                       **(SAMPLE | {"init": "adapt_diag", "tune": 600})))
     return Fit(marginal, idata, fit_latent.y, fit_latent.truth, z=fit_latent.z)
 
 
@@ -147,7 +158,7 @@ def fit_sparse():
     model = sparse_gmm(y, K_max=5)
     # nutpie: empty components make long trajectories (tree depth ~9), and nutpie runs them
     # about 4x faster than PyMC's NUTS here (15 s against 60 s on a loaded 2-core machine)
-    idata = _sample(model, 7, target_accept=0.9, nuts_sampler="nutpie")
+    idata = _sample_once("sparse", model, 7, target_accept=0.9, nuts_sampler="nutpie")
     return Fit(model, idata, y, truth, z=z)
 
 
@@ -228,8 +239,9 @@ def test_latent_gmm_labels_match_the_truth(fit_latent):
 
 
 def test_recover_returns_z_for_the_marginalized_latent_model(fit_marginalized):
-    recovered = recover(fit_marginalized.idata, model=fit_marginalized.model, random_seed=8,
-                        extend_inferencedata=False)
+    with evaluate_only():
+        recovered = recover(fit_marginalized.idata, model=fit_marginalized.model, random_seed=8,
+                            extend_inferencedata=False)
     z = recovered["z"]
     assert z.dims == ("chain", "draw", "obs") and z.shape[2] == fit_marginalized.y.size
     mode = stats.mode(z.values.reshape(-1, z.shape[2]), axis=0).mode
@@ -273,6 +285,8 @@ def _expected_loglik(fit):
 @pytest.mark.parametrize("fit_name", FITS)
 def test_log_likelihood_is_one_value_per_observation_and_loo_runs(fit_name, request):
     fit = request.getfixturevalue(fit_name)
+    # PyTensor's default backend: compute_log_likelihood calls the function once per draw, and the
+    # per-call overhead of FAST_COMPILE (2.4-7.8 s for 600 draws) exceeds a cold compile (1-3 s)
     log_lik = pm.compute_log_likelihood(
         fit.idata, model=fit.model, extend_inferencedata=False, progressbar=False
     )
@@ -306,8 +320,8 @@ def test_initvals_give_a_finite_log_density(fit_name, request):
     fit = request.getfixturevalue(fit_name)
     start = (initvals(fit.model) if fit_name != "fit_marginalized"
              else initvals(request.getfixturevalue("fit_latent").model, var_names=["w", "mu", "sigma"]))
-    point = _transformed_start(fit.model, start)
-    with pytensor.config.change_flags(mode="FAST_COMPILE"):  # same values, a fifth of the compile time
+    with evaluate_only():  # same values, no compile step
+        point = _transformed_start(fit.model, start)
         logps = fit.model.point_logps(point)
     assert all(np.isfinite(v) for v in logps.values()), logps
     # builders never set initval= (it would break compute_log_likelihood and marginalize)
@@ -317,7 +331,7 @@ def test_initvals_give_a_finite_log_density(fit_name, request):
 
 def test_default_start_is_invalid_for_the_ordered_transform(fit_gmm):
     # the reason initvals exists: PyMC's own start puts both means at one point, log(0) = -inf
-    with pytensor.config.change_flags(mode="FAST_COMPILE"):
+    with evaluate_only():
         assert fit_gmm.model.point_logps()["mu"] == -np.inf
         start = _transformed_start(fit_gmm.model, initvals(fit_gmm.model))
         assert np.isfinite(fit_gmm.model.point_logps(start)["mu"])

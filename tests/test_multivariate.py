@@ -14,6 +14,7 @@ import pytensor.tensor as pt
 import pytest
 import xarray as xr
 from _checks import check_recovered
+from _shared import evaluate_only, run_once
 
 from mixlab.multivariate import (
     OrderedFirstFeature,
@@ -37,6 +38,14 @@ def _two_clusters(n=120, seed=0):
         rng.multivariate_normal([4.0, 3.0], cov1, n),
     )
     return y, z
+
+
+@pytest.fixture(autouse=True)
+def _evaluate_only():
+    """Graphs that tests compile are only evaluated: no compile step (_shared). The fit fixture samples
+    before this is entered (a module fixture is set up first)."""
+    with evaluate_only():
+        yield
 
 
 def _posterior(w, mu, sigma, corr, features=("a", "b")):
@@ -176,11 +185,16 @@ def test_initvals_bad_input():
 def fit():
     y, z = _two_clusters(n=150, seed=1)
     model = mv_gmm(y, K=2, feature_names=["a", "b"])
-    idata = pm.sample(model=model, draws=200, tune=300, chains=2, nuts_sampler="pymc",
-                      initvals=initvals(model), random_seed=5, progressbar=False,
-                      compute_convergence_checks=False)
-    pm.compute_log_likelihood(idata, model=model, progressbar=False)
-    return y, z, model, idata
+
+    def sample():
+        idata = pm.sample(model=model, draws=200, tune=300, chains=2, nuts_sampler="pymc",
+                          initvals=initvals(model), random_seed=5, progressbar=False,
+                          compute_convergence_checks=False)
+        with evaluate_only():
+            pm.compute_log_likelihood(idata, model=model, progressbar=False)
+        return idata
+
+    return y, z, model, run_once("test_multivariate-fit", sample)
 
 
 def test_fit_recovers_the_clusters(fit):

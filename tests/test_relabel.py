@@ -9,6 +9,7 @@ import arviz as az
 import numpy as np
 import pytest
 import xarray as xr
+from _shared import run_once
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -677,11 +678,16 @@ def switched_pymc_posterior():
         pm.NormalMixture("y", w=w, mu=mu, sigma=sigma, observed=y, dims="obs")
         # chains start in the two labellings, so each settles in a different mode
         starts = [{"mu": np.array([-3.0, 3.0])}, {"mu": np.array([3.0, -3.0])}] * 2
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            idata = pm.sample(draws=200, tune=300, chains=4, cores=1, nuts_sampler="pymc",
-                              random_seed=1, progressbar=False, initvals=starts,
-                              compute_convergence_checks=False)
+
+        def sample():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return pm.sample(draws=200, tune=300, chains=4, cores=1, nuts_sampler="pymc",
+                                 random_seed=1, progressbar=False, initvals=starts,
+                                 compute_convergence_checks=False)
+
+        # once per test run, not once per pytest-xdist worker that runs a test of this module
+        idata = run_once("test_relabel-switched", sample)
     return idata, y
 
 
