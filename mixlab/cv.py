@@ -558,11 +558,21 @@ class PyMCSamplingWrapper(SamplingWrapper):
 
 
 def _rhat_max(idata):
+    """Largest R-hat over the posterior's variables, leaving out elements that are constant.
+
+    A constant element (the weight of a one-component fit is 1 at every draw) has R-hat 0/0: ArviZ
+    returns NaN for it with a RuntimeWarning, which says nothing about convergence, so the warning
+    is not shown and the NaN is skipped.
+    """
     import arviz as az
 
-    rhat = az.rhat(idata)
-    values = [np.nanmax(np.asarray(rhat[v].values)) for v in rhat.data_vars if rhat[v].size]
-    return float(max(values)) if values else float("nan")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        rhat = az.rhat(idata)
+    values = [np.asarray(rhat[v].values, dtype=float).ravel() for v in rhat.data_vars if rhat[v].size]
+    values = np.concatenate(values) if values else np.array([])
+    values = values[np.isfinite(values)]
+    return float(values.max()) if values.size else float("nan")
 
 
 def kfold(

@@ -15,7 +15,7 @@ from pymc.distributions.transforms import Ordered
 from scipy.special import logsumexp
 from scipy.stats import norm
 
-from mixlab.cv import PyMCSamplingWrapper, elpd_table, fit_k_range, kfold, waic
+from mixlab.cv import PyMCSamplingWrapper, _rhat_max, elpd_table, fit_k_range, kfold, waic
 from mixlab.models import gmm, initvals, latent_gmm
 
 SAMPLE = {"draws": 200, "tune": 200, "chains": 2, "random_seed": 11}
@@ -440,3 +440,18 @@ def test_fit_k_range_fits_each_k_with_a_log_likelihood(gmm_fit):
 def test_fit_k_range_bad_input(ks, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         fit_k_range(np.linspace(0, 1, 10), ks, **kwargs)
+
+
+def test_rhat_max_leaves_out_constant_elements_without_warning():
+    # a one-component fit's weight is 1 at every draw: R-hat 0/0, which is no convergence signal
+    rng = np.random.default_rng(3)
+    posterior = {"w": np.ones((2, 100, 1)), "mu": rng.normal(size=(2, 100, 1))}
+    idata = az.from_dict({"posterior": posterior}, dims={"w": ["component"], "mu": ["component"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = _rhat_max(idata)
+    assert np.isfinite(value) and value < 1.1, value  # independent normal draws: R-hat near 1
+    # chains that disagree are still seen
+    posterior["mu"][1] += 5.0
+    shifted = az.from_dict({"posterior": posterior}, dims={"w": ["component"], "mu": ["component"]})
+    assert _rhat_max(shifted) > 1.5  # rank-normalized: fully separated chains give about 1.8 here
