@@ -187,6 +187,15 @@ def _reduce(ds: xr.Dataset, how) -> float:
     return float(how(flat)) if flat.size else float("nan")
 
 
+def _varying(ds: xr.Dataset, sample_dims=("chain", "draw")) -> list:
+    """Names of the variables of ``ds`` that change over the draws.
+
+    A quantity that never changes (the weight of a one-component mixture is the constant 1) has no
+    ESS or R-hat (0/0): callers leave it out instead of dividing 0 by 0.
+    """
+    return [v for v in ds.data_vars if bool((ds[v].max(sample_dims) > ds[v].min(sample_dims)).any())]
+
+
 def _divergences(idata) -> float:
     if isinstance(idata, xr.Dataset):
         return float("nan")
@@ -297,9 +306,7 @@ def efficiency_table(runs, var_names=None, *, seconds=None, wall_seconds=None, g
                 ) from err
         else:
             secs = seconds[label]
-        # a quantity that never changes (the weight of a one-component mixture is the constant 1) has
-        # no ESS or R-hat: leave it out instead of dividing 0 by 0
-        varying = [v for v in names if bool((ds[v].max(sample_dims) > ds[v].min(sample_dims)).any())]
+        varying = _varying(ds, sample_dims)
         if not varying:
             raise ValueError(f"runs[{label!r}]: every variable in {names} is constant over the draws; "
                              "pass var_names that vary")
