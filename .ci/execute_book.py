@@ -2,7 +2,7 @@
 
 jupyter-book 1.x executes the notebooks one after another. Most of a cold execution is single-threaded
 compilation (PyTensor/numba), so on a 2-core machine two notebooks side by side finish in a little more
-than half the time. This script puts every notebook of ``_toc.yml`` into the cache that ``_config.yml``
+than half the time. This script puts every notebook of ``book/`` into the cache that ``_config.yml``
 names and runs the ones whose code changed with jupyter-cache's parallel executor (one process per core,
 readers' seeds: no seed shift); the build then finds each notebook in the cache and does not execute it
 again. A notebook that raises stops the build here, with its traceback.
@@ -25,21 +25,9 @@ from jupyter_cache.executors import load_executor
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _toc_files(entry) -> list[str]:
-    files = []
-    if isinstance(entry, dict):
-        if "file" in entry:
-            files.append(entry["file"])
-        for key in ("parts", "chapters", "sections"):
-            for child in entry.get(key, []):
-                files.extend(_toc_files(child))
-    return files
-
-
 def notebooks() -> list[Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"], *_toc_files(toc)]
-    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
+    # every book/*.ipynb, as .ci/nbrun.py runs them; tests/test_notebooks.py checks that _toc.yml lists them all
+    return sorted((ROOT / "book").glob("*.ipynb"))
 
 
 def main() -> int:
@@ -50,13 +38,14 @@ def main() -> int:
         return 2
     os.environ.pop("MIXLAB_SEED_SHIFT", None)  # the book shows the readers' seeds
     cache = get_cache(str(ROOT / config["cache"]))
-    for path in notebooks():
-        cache.add_nb_to_project(str(path))
+    paths = [str(p) for p in notebooks()]
+    for path in paths:
+        cache.add_nb_to_project(path)
     logger = logging.getLogger("execute_book")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     executor = load_executor("local-parallel", cache=cache, logger=logger)
     result = executor.run_and_cache(timeout=config["timeout"], allow_errors=config["allow_errors"],
-                                    filter_uris=[str(p) for p in notebooks()])
+                                    filter_uris=paths)
     failed = result.excepted + result.errored
     for uri in failed:
         record = NbProjectRecord.record_from_uri(uri, cache.db)
