@@ -31,6 +31,7 @@ __all__ = [
     "check_sample_dims",
     "check_simplex",
     "check_var_names",
+    "optional_group",
 ]
 
 
@@ -196,6 +197,21 @@ def check_group(data, group="posterior", *, name="idata"):
         f"{name} must be an xarray.DataTree (what pm.sample returns) or an xarray.Dataset, "
         f"got {type(data).__name__}"
     )
+
+
+def optional_group(data, group, *, name="idata"):
+    """The ``xarray.Dataset`` of ``group``, or None when ``data`` is a Dataset or has no such group.
+
+    For inputs that may carry optional groups (``sample_stats``, ``observed_data``): a Dataset
+    passed alone is taken to be the posterior and has none. Other types raise as
+    :func:`check_group` does.
+    """
+    if isinstance(data, xr.Dataset):
+        return None
+    try:
+        return check_group(data, group, name=name)
+    except ValueError:
+        return None
 
 
 def check_dims(obj, dims, *, name="posterior", hint=None):
