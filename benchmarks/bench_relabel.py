@@ -18,8 +18,12 @@ by random label permutations, then prints for ``stephens`` and ``ecr`` (and ``ec
   quoted figures, not measured here (R is not installed), so read them as orders of magnitude;
 - the share of draws whose scrambling was undone (up to one global permutation).
 
-A last table times the assignment solvers alone per K (enumeration of all K! permutations vs the
-``linear_sum_assignment`` loop), which is how ``mixlab.relabel.ENUMERATE_MAX_K`` was chosen.
+A further table times the assignment solvers alone per K (enumeration of all K! permutations vs
+the ``linear_sum_assignment`` loop), which is how ``mixlab.relabel.ENUMERATE_MAX_K`` was chosen.
+
+The last table times applying the permutations to a posterior (``relabel``'s ``_permute``, xarray
+vectorised indexing) against the hand-written numpy gather (``np.take_along_axis``) it replaced,
+kept below as the baseline and checked to give the same values.
 
 Times are printed, never asserted: the machine is shared and timings vary by tens of percent.
 """
@@ -34,6 +38,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from mixlab import relabel as rl
+from mixlab.relabel import _assign as solver
 
 SIZES = [(2000, 300, 4), (4000, 1000, 6), (2000, 200, 10)]
 R_SECONDS = {"stephens": 3.0, "ecr": 0.4}  # label.switching at (2000, 300, 4), issue 5
@@ -163,11 +168,56 @@ def solver_table(draws=4000, repeat=3):
     rng = np.random.default_rng(1)
     for k in range(2, 8):
         cost = rng.random((draws, k, k))
-        t_enum = min(_time(lambda c=cost: rl._solve_enumerate(c)) for _ in range(repeat))
-        t_lsa = min(_time(lambda c=cost: rl._solve_lsa(c)) for _ in range(repeat))
+        t_enum = min(_time(lambda c=cost: solver._solve_enumerate(c)) for _ in range(repeat))
+        t_lsa = min(_time(lambda c=cost: solver._solve_lsa(c)) for _ in range(repeat))
         faster = "enumerate" if t_enum < t_lsa else "lsa loop"
         print(f"  {k:>3}{t_enum:>11.4f}{t_lsa:>10.4f}  {faster}")
     print(f"  mixlab.relabel.ENUMERATE_MAX_K = {rl.ENUMERATE_MAX_K}")
+
+
+def numpy_permute(ds, perm, *, dim="component", sample_dims=("chain", "draw")):
+    """The former hand-written gather of mixlab.relabel._permute (baseline)."""
+    shape = tuple(ds.sizes[d] for d in sample_dims)
+    perm = perm.reshape(*shape, ds.sizes[dim])
+    inverse = np.argsort(perm, axis=-1)
+    out = {}
+    for name, da in ds.data_vars.items():
+        if dim in da.dims:
+            rest = [d for d in da.dims if d not in (*sample_dims, dim)]
+            t = da.transpose(*sample_dims, dim, *rest)
+            idx = perm.reshape(perm.shape + (1,) * len(rest))
+            out[name] = t.copy(data=np.take_along_axis(t.values, idx, axis=len(shape)))
+        elif "obs" in da.dims:
+            t = da.transpose(*sample_dims, ...)
+            flat = t.values.reshape(*shape, -1)
+            out[name] = t.copy(data=np.take_along_axis(inverse, flat, axis=-1).reshape(t.shape))
+    return out
+
+
+def permute_table(repeat=3):
+    import xarray as xr
+
+    from mixlab.relabel._posterior import _permute
+
+    print(f"\nApplying permutations to a posterior (best of {repeat}, seconds)")
+    print(f"  {'chains x draws':>15}{'K':>4}{'n':>6}{'xarray isel':>13}{'numpy gather':>14}{'x numpy':>9}")
+    rng = np.random.default_rng(2)
+    for chains, draws, k, n in ((4, 1000, 3, 300), (4, 1000, 10, 1000), (8, 5000, 6, 200)):
+        comp = ("chain", "draw", "component")
+        ds = xr.Dataset({
+            "mu": (comp, rng.standard_normal((chains, draws, k))),
+            "w": (comp, rng.random((chains, draws, k))),
+            "beta": ((*comp, "x"), rng.standard_normal((chains, draws, k, 3))),
+            "z": (("chain", "draw", "obs"), rng.integers(0, k, (chains, draws, n))),
+        })
+        perm = np.argsort(rng.random((chains * draws, k)), axis=1)
+        kw = dict(dim="component", sample_dims=("chain", "draw"), labels=["z"], method="sort")
+        t_new = min(_time(lambda d=ds, q=perm, a=kw: _permute(d, q, **a)) for _ in range(repeat))
+        t_old = min(_time(lambda d=ds, q=perm: numpy_permute(d, q)) for _ in range(repeat))
+        new, old = _permute(ds, perm, **kw), numpy_permute(ds, perm)
+        same = all(np.array_equal(new[v].transpose(*old[v].dims).values, old[v].values) for v in old)
+        print(f"  {f'{chains} x {draws}':>15}{k:>4}{n:>6}{t_new:>13.4f}{t_old:>14.4f}"
+              f"{t_old / t_new:>8.2f}x" + ("" if same else "  (different values!)"))
 
 
 def _time(fn):
@@ -187,6 +237,7 @@ def main():
     for size in SIZES:
         run_size(*size, repeat=args.repeat, baseline=not args.no_baseline)
     solver_table()
+    permute_table(max(args.repeat, 3))
 
 
 if __name__ == "__main__":

@@ -29,9 +29,7 @@ import pymc as pm
 import pytensor
 
 from mixlab.datasets import load_faithful
-from mixlab.models import gmm, initvals, mixture_regression
-from mixlab.multivariate import initvals as mv_initvals
-from mixlab.multivariate import mv_gmm
+from mixlab.models import gmm, initvals, mixture_regression, mv_gmm
 from mixlab.simulate import simulate_gmm, simulate_mixture_regression
 
 SAMPLERS = {
@@ -52,7 +50,7 @@ def _models():
     return {
         "gmm (simulated, n=300, K=3)": (mixture, initvals(mixture)),
         "mixture_regression (n=200, K=2)": (regression, initvals(regression)),
-        "mv_gmm (faithful, K=2)": (faithful, mv_initvals(faithful)),
+        "mv_gmm (faithful, K=2)": (faithful, initvals(faithful)),
     }
 
 

@@ -4,15 +4,18 @@ The package behind the book. Modules, one idea each:
 
 - :mod:`mixlab.datasets` -- the galaxy, acidity, enzyme and Old Faithful data, shipped with the package;
 - :mod:`mixlab.simulate` -- data from known mixtures;
-- :mod:`mixlab.models` -- PyMC model builders with ``component`` and ``obs`` coordinates;
+- :mod:`mixlab.models` -- PyMC model builders with ``component`` and ``obs`` coordinates (univariate,
+  regression and multivariate mixtures) and their start values;
+- :mod:`mixlab.spec` -- a posterior resolved once: group, dims, variable roles, families, data;
+- :mod:`mixlab.families` -- component families (normal, Student-t, multivariate normal, Poisson,
+  negative binomial, point mass at zero): one registry entry each;
 - :mod:`mixlab.invariants` -- label-invariant summaries (assignment probabilities, co-clustering, ...);
 - :mod:`mixlab.relabel` -- post-hoc relabelling (sorting, Stephens, ECR) and a switching report;
 - :mod:`mixlab.marginal` -- exact label probabilities from marginalized models;
 - :mod:`mixlab.diagnostics` -- a runnable checklist for mixture fits;
 - :mod:`mixlab.cv` -- K-fold cross-validation for PyMC models and WAIC;
 - :mod:`mixlab.timing` -- sampler timing and an ESS-per-second table;
-- :mod:`mixlab.multivariate` -- Gaussian mixtures in several dimensions (Old Faithful);
-- :mod:`mixlab.plots` -- figures of fits, co-clustering and memberships.
+- :mod:`mixlab.plots` -- figures of fits, co-clustering, memberships and ellipses.
 """
 
 from mixlab._notebook import setup_notebook, watermark

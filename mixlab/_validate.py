@@ -30,6 +30,8 @@ __all__ = [
     "check_rng",
     "check_sample_dims",
     "check_simplex",
+    "check_dim_names",
+    "check_sizes",
     "check_var_names",
     "optional_group",
 ]
@@ -174,7 +176,7 @@ def check_rng(rng, name="rng"):
 
 
 def check_group(data, group="posterior", *, name="idata"):
-    """Return the ``xarray.Dataset`` of ``group`` from a DataTree, InferenceData or Dataset.
+    """Return the ``xarray.Dataset`` of ``group`` from a DataTree or a Dataset.
 
     A ``Dataset`` is returned as it is (it is taken to be the group already).
     """
@@ -187,12 +189,11 @@ def check_group(data, group="posterior", *, name="idata"):
                 f"{name} has no group '{group}' (groups: {have}); pass group=... or sample first"
             )
         return data[group].to_dataset()
-    # arviz.InferenceData (legacy) has groups as attributes and a `_groups` list
-    groups = getattr(data, "_groups", None)
-    if groups is not None:
-        if group not in groups:
-            raise ValueError(f"{name} has no group '{group}' (groups: {', '.join(groups)})")
-        return getattr(data, group)
+    if getattr(data, "_groups", None) is not None:  # arviz.InferenceData, from ArviZ < 1
+        raise TypeError(
+            f"{name} is an arviz.InferenceData (ArviZ < 1); convert it with "
+            "arviz_base.convert_to_datatree(...) or pass what pm.sample returns"
+        )
     raise TypeError(
         f"{name} must be an xarray.DataTree (what pm.sample returns) or an xarray.Dataset, "
         f"got {type(data).__name__}"
@@ -262,6 +263,35 @@ def check_sample_dims(sample_dims):
     if len(set(sample_dims)) != len(sample_dims):
         raise ValueError(f"sample_dims has repeated names: {tuple(sample_dims)}; list each dim once")
     return tuple(sample_dims)
+
+
+def check_dim_names(*, dim, sample_dims, obs_dim=None):
+    """Check the dim arguments: names, and the component, obs and sample dims all different.
+
+    Returns ``(dim, sample_dims, obs_dim)`` with ``sample_dims`` as a tuple.
+    """
+    dim = check_name(dim, "dim")
+    sample_dims = check_sample_dims(sample_dims)
+    if dim in sample_dims:
+        raise ValueError(
+            f"dim '{dim}' is also one of sample_dims {sample_dims}; the component dim must be "
+            "another dimension, e.g. dim='component', sample_dims=('chain', 'draw')"
+        )
+    if obs_dim is not None:
+        obs_dim = check_name(obs_dim, "obs_dim")
+        if obs_dim == dim or obs_dim in sample_dims:
+            raise ValueError(
+                f"obs_dim '{obs_dim}' is also the component dim or a sample dim (dim='{dim}', "
+                f"sample_dims={sample_dims}); pass obs_dim=... naming the observation dimension"
+            )
+    return dim, sample_dims, obs_dim
+
+
+def check_sizes(ds, dims, *, name):
+    """Check that every dim in ``dims`` has at least one entry."""
+    for d in dims:
+        if ds.sizes[d] == 0:
+            raise ValueError(f"{name} has no entries along '{d}' (size 0); it needs at least one")
 
 
 def broadcast_per(arr, name, length, per="component"):

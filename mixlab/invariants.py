@@ -27,86 +27,25 @@ dims by name, validate them and wrap the result in xarray objects.
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-
 import numpy as np
 import xarray as xr
-from scipy.special import gammaln
 
+from mixlab import spec as _spec_module
 from mixlab._validate import (
     check_array,
+    check_dim_names,
     check_dims,
     check_group,
-    check_positive,
     check_probability,
     check_rng,
-    check_simplex,
 )
-from mixlab._validate import check_name as _check_name
-from mixlab._validate import check_sample_dims as _check_sample_dims
+from mixlab.spec import PosteriorSpec, resolve
+from mixlab.spec import _check_roles as _check_roles  # noqa: PLC0414 (plots reads the role names)
 
 __all__ = ["assignment_probs", "coclustering", "n_occupied", "predictive_density"]
 
-#: Component families understood by the density functions.
-FAMILIES = ("normal", "student_t")
-
-#: Roles whose variable names can be changed with ``var_names={role: name}``.
-ROLES = ("w", "mu", "sigma", "nu", "beta", "z", "y", "x")
-
-#: Upper bound on the number of float64 elements of one (draw, point, component) chunk.
-_CHUNK_ELEMENTS = 2**21
-
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
-
-
-# ----------------------------------------------------------------------------------------------
-# Validation helpers specific to posterior summaries
-# ----------------------------------------------------------------------------------------------
-
-
-def _check_roles(var_names):
-    """Return the mapping role -> variable name, with mixlab's defaults filled in."""
-    names = {role: role for role in ROLES}
-    if var_names is None:
-        return names
-    if not isinstance(var_names, Mapping):
-        raise TypeError(
-            "var_names must be a dict mapping roles "
-            f"{ROLES} to variable names, e.g. {{'w': 'pi'}}; got {type(var_names).__name__}"
-        )
-    for role, name in var_names.items():
-        if role not in ROLES:
-            raise ValueError(f"var_names has unknown role {role!r}; use roles from {ROLES}")
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"var_names[{role!r}] must be a variable name (str), got {name!r}")
-        names[role] = name
-    return names
-
-
-def _check_family(family, has_nu, n_components):
-    """Return a boolean array (component,) that is True where the component is Student-t."""
-    if family is None:
-        family = "student_t" if has_nu else "normal"
-    if isinstance(family, str):
-        family = [family] * n_components
-    elif isinstance(family, Sequence) and all(isinstance(f, str) for f in family):
-        family = list(family)
-        if len(family) != n_components:
-            raise ValueError(
-                f"family lists {len(family)} families but the posterior has {n_components} "
-                "components; give one family per component or a single string"
-            )
-    else:
-        raise TypeError(
-            f"family must be None, 'normal', 'student_t' or a list of those per component, got {family!r}"
-        )
-    bad = [f for f in family if f not in FAMILIES]
-    if bad:
-        raise ValueError(f"family must be one of {FAMILIES} (per component), got {bad[0]!r}")
-    return np.array([f == "student_t" for f in family])
+#: Outputs larger than this many bytes are returned lazily (dask) or refused (dense co-clustering).
+MAX_OUTPUT_BYTES = 2**31
 
 
 def _check_method(method, allowed):
@@ -116,188 +55,41 @@ def _check_method(method, allowed):
 
 
 def _is_tree_like(data):
-    return isinstance(data, xr.DataTree | xr.Dataset) or hasattr(data, "_groups")
+    return isinstance(data, xr.DataTree | xr.Dataset | PosteriorSpec)
 
 
-def _optional_group(data, group):
-    """Return a group's Dataset, or None when ``data`` has no such group (or is a Dataset)."""
-    if isinstance(data, xr.DataTree):
-        return data[group].to_dataset() if group in data.children else None
-    groups = getattr(data, "_groups", None)
-    if groups is not None and group in groups:
-        return getattr(data, group)
-    return None
+def _chunks(n_samples, per_draw):
+    """Slices over draws such that each chunk holds at most ``spec.CHUNK_ELEMENTS`` elements."""
+    size = max(1, _spec_module.CHUNK_ELEMENTS // max(1, per_draw))
+    return [slice(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
 
 
-# ----------------------------------------------------------------------------------------------
-# Parameters of the posterior, flattened to (sample, component) numpy arrays
-# ----------------------------------------------------------------------------------------------
+def _gib(n_bytes):
+    return f"{n_bytes / 2**30:.3g} GiB"
 
 
-@dataclass(frozen=True)
-class _Params:
-    """Posterior parameters as numpy arrays of shape (S, K), S = number of draws."""
-
-    w: np.ndarray
-    mu: np.ndarray
-    sigma: np.ndarray
-    nu: np.ndarray | None
-    beta: np.ndarray | None
-    is_t: np.ndarray  # bool, (S, K)
-    sample_dims: tuple
-    sample_shape: tuple
-    sample_coords: dict
-    dim: str
-    component_coord: np.ndarray
-
-    @property
-    def n_samples(self):
-        return self.w.shape[0]
-
-    @property
-    def n_components(self):
-        return self.w.shape[1]
-
-    def take(self, sl):
-        """Parameters of the draws in ``sl`` (a slice or index array)."""
-        def cut(a):
-            return None if a is None else a[sl]
-
-        return replace(
-            self, w=self.w[sl], mu=self.mu[sl], sigma=self.sigma[sl], nu=cut(self.nu),
-            beta=cut(self.beta), is_t=self.is_t[sl],
-        )
+def _setup(idata, *, group, dim, sample_dims, var_names, family, nu):
+    """(posterior Dataset, all draws, role names): the spec's draws for callers outside the module."""
+    spec = resolve(idata, group=group, dim=dim, sample_dims=sample_dims, var_names=var_names,
+                   family=family, nu=nu)
+    return spec.posterior, _Legacy(spec, spec.draws()), spec.names
 
 
-def _flatten(da, template, *, role, name, sample_dims, dim):
-    """Broadcast a posterior variable to the template's dims and reshape it to (S, K)."""
-    extra = [d for d in da.dims if d not in (*sample_dims, dim)]
-    if extra:
-        raise ValueError(
-            f"posterior variable '{name}' ({role}) has unexpected dimension(s) {extra}; "
-            f"expected only {(*sample_dims, dim)} -- select one value with .sel(...) first"
-        )
-    da = da.broadcast_like(template).transpose(*sample_dims, dim)
-    values = check_array(da.values, f"posterior variable '{name}'")
-    return values.reshape(-1, template.sizes[dim])
+class _Legacy:
+    """The draws with the spec's shape attributes (w, mu, sigma, is_t, dim, sample_dims, ...)."""
 
+    def __init__(self, spec, draws):
+        self._spec, self._draws = spec, draws
+        self.w, self.n_samples, self.n_components = draws.w, draws.n_samples, draws.n_components
+        self.is_t = np.broadcast_to([f.name == "student_t" for f in spec.families], draws.w.shape)
+        self.beta = draws.values.get("beta")
+        self.nu = draws.values.get("nu")
+        self.dim, self.sample_dims = spec.dim, spec.sample_dims
+        self.sample_shape, self.sample_coords = spec.sample_shape, spec.sample_coords
+        self.component_coord = spec.component_coord
 
-def _params(post, *, dim, sample_dims, names, family, nu):
-    """Collect w, mu, sigma (and nu, beta) from a posterior Dataset as (S, K) arrays."""
-    for role in ("w", "mu", "sigma"):
-        if names[role] not in post.data_vars:
-            have = ", ".join(map(str, post.data_vars)) or "none"
-            raise ValueError(
-                f"posterior has no variable '{names[role]}' for the {role} of the components "
-                f"(variables: {have}); pass var_names={{'{role}': ...}}"
-            )
-    w_da = post[names["w"]]
-    check_dims(w_da, sample_dims, name=f"posterior variable '{names['w']}'",
-               hint="pass sample_dims=... naming the draw dimensions")
-    check_dims(w_da, dim, name=f"posterior variable '{names['w']}'",
-               hint="pass dim=... naming the component dimension")
-    template = w_da.transpose(*sample_dims, dim, ...)
-    if template.ndim != len(sample_dims) + 1:
-        extra = [d for d in template.dims if d not in (*sample_dims, dim)]
-        raise ValueError(
-            f"posterior variable '{names['w']}' (w) has unexpected dimension(s) {extra}; "
-            f"expected only {(*sample_dims, dim)} -- select one value with .sel(...) first"
-        )
-    kw = {"template": template, "sample_dims": sample_dims, "dim": dim}
-    w = check_simplex(
-        _flatten(w_da, role="w", name=names["w"], **kw), f"posterior variable '{names['w']}'"
-    )
-    mu = _flatten(post[names["mu"]], role="mu", name=names["mu"], **kw)
-    sigma = check_positive(
-        _flatten(post[names["sigma"]], role="sigma", name=names["sigma"], **kw),
-        f"posterior variable '{names['sigma']}'",
-    )
-    n_components = template.sizes[dim]
-    has_nu = nu is not None or names["nu"] in post.data_vars
-    is_t = _check_family(family, has_nu, n_components)
-    nu_arr = None
-    if nu is not None:
-        nu_arr = check_positive(nu, "nu")
-        if nu_arr.ndim > 1 or nu_arr.size not in (1, n_components):
-            raise ValueError(
-                f"nu must be a number or one value per component ({n_components}), "
-                f"got shape {nu_arr.shape}"
-            )
-        nu_arr = np.broadcast_to(nu_arr.reshape(1, -1), w.shape).copy()
-    elif names["nu"] in post.data_vars:
-        nu_arr = check_positive(
-            _flatten(post[names["nu"]], role="nu", name=names["nu"], **kw),
-            f"posterior variable '{names['nu']}'",
-        )
-    elif is_t.any():
-        raise ValueError(
-            f"family asks for Student-t components but the posterior has no variable "
-            f"'{names['nu']}'; pass nu=... (fixed degrees of freedom) or var_names={{'nu': ...}}"
-        )
-    beta = None
-    if names["beta"] in post.data_vars:
-        beta = _flatten(post[names["beta"]], role="beta", name=names["beta"], **kw)
-    return _Params(
-        w=w, mu=mu, sigma=sigma, nu=nu_arr, beta=beta,
-        is_t=np.broadcast_to(is_t, w.shape).copy(),
-        sample_dims=sample_dims,
-        sample_shape=tuple(template.sizes[d] for d in sample_dims),
-        sample_coords={d: template[d].values for d in sample_dims if d in template.coords},
-        dim=dim,
-        component_coord=(template[dim].values if dim in template.coords
-                         else np.arange(n_components)),
-    )
-
-
-def _observed_y(data, y, *, names, obs_dim):
-    """Return (y as a 1-D float array, obs coordinate values)."""
-    if y is None:
-        if isinstance(data, xr.Dataset):
-            raise ValueError(
-                "y was not given and a Dataset carries no observed data; pass y=... "
-                "(the observations) or the DataTree returned by pm.sample"
-            )
-        obs = _optional_group(data, "observed_data")
-        if obs is None or names["y"] not in obs.data_vars:
-            raise ValueError(
-                f"y was not given and idata has no observed_data variable '{names['y']}'; "
-                "pass y=... or var_names={'y': ...}"
-            )
-        y = obs[names["y"]]
-    if isinstance(y, xr.DataArray):
-        values = check_array(y.values, "y", ndim=1)
-        only = y.dims[0]
-        coord = y[only].values if only in y.coords else np.arange(values.size)
-        return values, coord
-    values = check_array(y, "y", ndim=1)
-    return values, np.arange(values.size)
-
-
-def _covariate(data, x, *, params, names, n, scalar=False):
-    """Return the covariate for a mixture regression, or None when the posterior has no slopes."""
-    if params.beta is None:
-        if x is not None:
-            raise ValueError(
-                f"x was given but the posterior has no slopes '{names['beta']}'; drop x= for a "
-                "mixture without covariates or pass var_names={'beta': ...}"
-            )
-        return None
-    if x is None:
-        const = None if scalar else _optional_group(data, "constant_data")
-        if const is None or names["x"] not in const.data_vars:
-            what = "a single covariate value x=..." if scalar else "the covariate x=... (one per obs)"
-            raise ValueError(
-                f"the posterior has slopes '{names['beta']}' (mixture regression); pass {what}"
-            )
-        x = const[names["x"]].values
-    if scalar:
-        if not isinstance(x, numbers.Real) and np.ndim(x) != 0:
-            raise ValueError(
-                f"x must be a single covariate value for the density of y given x, got shape "
-                f"{np.shape(x)}; call once per value of x"
-            )
-        return check_array(x, "x").reshape(())
-    return check_array(x, "x", ndim=1, shape=(n,))
+    def __getattr__(self, role):
+        return getattr(self.__dict__["_draws"], role)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -305,75 +97,32 @@ def _covariate(data, x, *, params, names, n, scalar=False):
 # ----------------------------------------------------------------------------------------------
 
 
-def _chunks(n_samples, per_draw):
-    """Slices over draws such that each chunk holds at most ``_CHUNK_ELEMENTS`` elements."""
-    size = max(1, _CHUNK_ELEMENTS // max(1, per_draw))
-    return [slice(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
-
-
-def _log_weighted(points, params, x=None):
-    """log w_k + log f_k(points) for every draw of ``params``: array (S, n, K).
-
-    ``points`` has shape (n,); ``x`` is None, a scalar or an array (n,) of covariates.
-    """
-    loc = params.mu[:, None, :]
-    if params.beta is not None:
-        xx = np.asarray(x, dtype=float)
-        loc = loc + params.beta[:, None, :] * (xx[None, :, None] if xx.ndim else xx)
-    scale = params.sigma[:, None, :]
-    # points beyond ~1e154 scales overflow z**2 to inf, i.e. a log density of -inf (callers check)
-    with np.errstate(over="ignore", divide="ignore"):
-        z = (points[None, :, None] - loc) / scale
-        zsq = z * z
-        log_scale = np.log(scale)
-        out = -0.5 * zsq - log_scale - _LOG_SQRT_2PI
-        if params.is_t.any():
-            nu = params.nu[:, None, :]
-            log_t = (
-                gammaln(0.5 * (nu + 1.0))
-                - gammaln(0.5 * nu)
-                - 0.5 * np.log(nu * np.pi)
-                - log_scale
-                - 0.5 * (nu + 1.0) * np.log1p(zsq / nu)
-            )
-            out = np.where(params.is_t[:, None, :], log_t, out)
-        out = out + np.log(params.w)[:, None, :]
-    return out
-
-
-def _probs(points, params, x=None):
-    """Assignment probabilities (S, n, K) by a log-sum-exp normalisation over components."""
-    lw = _log_weighted(points, params, x)
-    top = lw.max(axis=-1, keepdims=True)
-    if not np.all(np.isfinite(top)):
-        raise ValueError(
-            "y holds values so far from every component (|y - mu| / sigma > 1e150) that their "
-            "densities underflow; rescale y or drop those points"
-        )
-    p = np.exp(lw - top)
-    p /= p.sum(axis=-1, keepdims=True)
-    return p
-
-
-def _cocluster_probs(p):
-    """Sum over draws of P_s P_s^T for probabilities p (S, n, K): array (n, n)."""
+def _cocluster_probs(p, q=None):
+    """Sum over draws of P_s Q_s^T for probabilities p (S, n, K), q (S, m, K): array (n, m)."""
     n_samples, n_obs, n_comp = p.shape
     m = np.ascontiguousarray(p.transpose(1, 0, 2)).reshape(n_obs, n_samples * n_comp)
-    return m @ m.T
+    if q is None:
+        return m @ m.T
+    mq = np.ascontiguousarray(q.transpose(1, 0, 2)).reshape(q.shape[1], n_samples * n_comp)
+    return m @ mq.T
 
 
-def _cocluster_labels(z, n_labels):
-    """Sum over draws of 1[z_si == z_sj] for integer labels z (S, n) in [0, n_labels)."""
-    onehot = np.zeros((*z.shape, n_labels))
-    np.put_along_axis(onehot, z[..., None], 1.0, axis=-1)
-    return _cocluster_probs(onehot)
+def _cocluster_labels(z, n_labels, zq=None):
+    """Sum over draws of 1[z_si == zq_sj] for integer labels in [0, n_labels)."""
+    def onehot(a):
+        out = np.zeros((*a.shape, n_labels))
+        np.put_along_axis(out, a[..., None], 1.0, axis=-1)
+        return out
+
+    return _cocluster_probs(onehot(z), None if zq is None else onehot(zq))
 
 
-def _finish_coclustering(total, n_samples):
+def _finish_coclustering(total, n_samples, same):
     c = total / n_samples
-    c = 0.5 * (c + c.T)
+    if same is not None:  # square block over the same observations: symmetric, ones on the diagonal
+        c = 0.5 * (c + c.T)
+        np.fill_diagonal(c, 1.0)
     np.clip(c, 0.0, 1.0, out=c)
-    np.fill_diagonal(c, 1.0)
     return c
 
 
@@ -389,50 +138,23 @@ def _sample_labels(p, u):
     return np.count_nonzero(cum[..., :-1] <= u[..., None], axis=-1)
 
 
-def _canonical(params):
-    """Reorder the components of each draw by their parameter values (label-free order).
+def _lazy_probs(spec, draws, y, x, chunk):
+    """Assignment probabilities as a dask array (S, n, K), computed a chunk of draws at a time."""
+    import dask.array as dsa
 
-    Relabelling the components of a draw permutes the rows of its parameters; sorting by the values
-    undoes that permutation, so anything computed after this step (for example labels drawn with a
-    fixed stream of uniforms) does not depend on the labels. Components with identical parameters
-    are interchangeable, so ties do not matter.
-    """
-    keys = [params.is_t.astype(float), params.w, params.mu, params.sigma]
-    if params.nu is not None:
-        keys.append(params.nu)
-    if params.beta is not None:
-        keys.append(params.beta)
-    order = np.lexsort(keys[::-1], axis=-1)
+    n, k = y.shape[0], draws.n_components
+    index = dsa.arange(draws.n_samples, chunks=chunk)
 
-    def take(a):
-        return None if a is None else np.take_along_axis(a, order, axis=-1)
+    def block(idx):
+        return spec.probs(y, draws.take(idx), x)
 
-    return replace(
-        params, w=take(params.w), mu=take(params.mu), sigma=take(params.sigma),
-        nu=take(params.nu), beta=take(params.beta), is_t=take(params.is_t),
-    )
+    return dsa.map_blocks(block, index, new_axis=[1, 2], chunks=(index.chunks[0], (n,), (k,)),
+                          dtype=float, meta=np.empty((0, 0, 0)))
 
 
 # ----------------------------------------------------------------------------------------------
 # Labelled layer
 # ----------------------------------------------------------------------------------------------
-
-
-def _setup(idata, *, group, dim, sample_dims, var_names, family, nu):
-    dim = _check_name(dim, "dim")
-    sample_dims = _check_sample_dims(sample_dims)
-    names = _check_roles(var_names)
-    post = check_group(idata, group)
-    params = _params(post, dim=dim, sample_dims=sample_dims, names=names, family=family, nu=nu)
-    return post, params, names
-
-
-def _sample_da(values, params, extra_dims, extra_coords, name):
-    """Wrap an array (S, ...) into a DataArray with the posterior's sample dims."""
-    values = values.reshape(*params.sample_shape, *values.shape[1:])
-    coords = dict(params.sample_coords)
-    coords.update(extra_coords)
-    return xr.DataArray(values, dims=(*params.sample_dims, *extra_dims), coords=coords, name=name)
 
 
 def assignment_probs(
@@ -462,7 +184,7 @@ def assignment_probs(
 
     Parameters
     ----------
-    idata : xarray.DataTree, arviz.InferenceData or xarray.Dataset
+    idata : xarray.DataTree, xarray.Dataset or mixlab.spec.PosteriorSpec
         Posterior with ``w``, ``mu`` and ``sigma`` (dims ``(*sample_dims, dim)``), and optionally
         ``nu`` (Student-t degrees of freedom, dims ``dim`` and/or the sample dims) and ``beta``
         (slopes of a mixture regression). A Dataset is taken to be the posterior group itself.
@@ -471,10 +193,12 @@ def assignment_probs(
     x : array_like, optional
         Covariate of a mixture regression (one value per observation); the mean of component k is
         then ``mu_k + beta_k * x``. Default: ``constant_data["x"]`` when the posterior has ``beta``.
-    family : {None, "normal", "student_t"} or list of those, optional
-        Family of every component, or one per component (e.g. ``["normal", "student_t"]`` for a
-        heterogeneous mixture). Default: ``"student_t"`` if the posterior has ``nu``, otherwise
-        ``"normal"``.
+    family : str or list of str, optional
+        Family of every component (a name from :data:`mixlab.families.FAMILIES`: ``"normal"``,
+        ``"student_t"``, ``"mv_normal"``, ``"poisson"``, ``"negative_binomial"``, ``"zero"``),
+        or one per component (e.g. ``["normal", "student_t"]``, or ``["zero", "poisson"]`` for a
+        zero-inflated Poisson). Default: ``"mv_normal"`` for a posterior with ``corr``,
+        ``"student_t"`` if it has ``nu``, otherwise ``"normal"``.
     nu : float or array_like, optional
         Fixed degrees of freedom (scalar or one per component) for models where ``nu`` is not
         sampled; overrides the posterior's ``nu``.
@@ -494,7 +218,12 @@ def assignment_probs(
     -------
     xarray.DataArray
         ``assignment_probs`` with dims ``(*sample_dims, obs_dim, dim)``; each row over ``dim``
-        sums to 1.
+        sums to 1. When the posterior is dask-backed (opened lazily from NetCDF/Zarr with
+        ``chunks=``) or the result would exceed :data:`MAX_OUTPUT_BYTES` (2 GiB; 4,000 draws x
+        100,000 observations x 10 components is 32 GB), the result is a lazy dask array computed
+        a chunk of draws at a time: reduce it (``.mean(("chain", "draw"))``) before ``.compute()``.
+        For a hidden Markov model (a transition matrix ``P`` in the posterior) these are the
+        smoothed state probabilities; see :mod:`mixlab.spec`.
 
     Raises
     ------
@@ -530,17 +259,29 @@ def assignment_probs(
            [0.5  , 0.5  ],
            [0.   , 1.   ]])
     """
-    obs_dim = _check_name(obs_dim, "obs_dim")
-    _, params, names = _setup(idata, group=group, dim=dim, sample_dims=sample_dims,
-                              var_names=var_names, family=family, nu=nu)
-    y_arr, obs_coord = _observed_y(idata, y, names=names, obs_dim=obs_dim)
-    x_arr = _covariate(idata, x, params=params, names=names, n=y_arr.size)
-    n, k = y_arr.size, params.n_components
-    out = np.empty((params.n_samples, n, k))
-    for sl in _chunks(params.n_samples, n * k):
-        out[sl] = _probs(y_arr, params.take(sl), x_arr)
-    return _sample_da(out, params, (obs_dim, dim),
-                      {obs_dim: obs_coord, dim: params.component_coord}, "assignment_probs")
+    spec = resolve(idata, family=family, nu=nu, group=group, dim=dim, obs_dim=obs_dim,
+                   sample_dims=sample_dims, var_names=var_names)
+    y_arr, obs_coord = spec.observations(y)
+    x_arr = spec.covariate(x, y_arr.shape[0])
+    draws = spec.draws()
+    n, k = y_arr.shape[0], draws.n_components
+    coords = {spec.obs_dim: obs_coord, spec.dim: spec.component_coord}
+    dims = (spec.obs_dim, spec.dim)
+    lazy = _is_dask(spec.template) or 8 * draws.n_samples * n * k > MAX_OUTPUT_BYTES
+    if lazy:
+        chunk = _chunks(draws.n_samples, n * k)[0].stop
+        values = _lazy_probs(spec, draws, y_arr, x_arr, chunk)
+        values = values.reshape(*spec.sample_shape, n, k)
+        return xr.DataArray(values, dims=(*spec.sample_dims, *dims),
+                            coords={**spec.sample_coords, **coords}, name="assignment_probs")
+    out = np.empty((draws.n_samples, n, k))
+    for sl in _chunks(draws.n_samples, n * k):
+        out[sl] = spec.probs(y_arr, draws.take(sl), x_arr)
+    return spec.wrap(out, dims, coords, "assignment_probs")
+
+
+def _is_dask(da):
+    return type(da.variable._data).__module__.startswith("dask")
 
 
 def _probs_input(da, *, dim, obs_dim, sample_dims):
@@ -581,7 +322,7 @@ def _labels_input(da, *, obs_dim, sample_dims, name="data"):
 
 
 def _posterior_labels(idata, *, group, sample_dims, names, obs_dim):
-    post = check_group(idata, group)
+    post = idata.posterior if isinstance(idata, PosteriorSpec) else check_group(idata, group)
     if names["z"] not in post.data_vars:
         have = ", ".join(map(str, post.data_vars)) or "none"
         raise ValueError(
@@ -592,11 +333,28 @@ def _posterior_labels(idata, *, group, sample_dims, names, obs_dim):
                          name=f"posterior variable '{names['z']}'")
 
 
+def _block(rows, cols, n):
+    """Checked index arrays of a block of the co-clustering matrix (None: every observation)."""
+    out = []
+    for name, idx in (("rows", rows), ("cols", cols)):
+        if idx is None:
+            out.append(None)
+            continue
+        arr = check_array(idx, name, ndim=1, dtype=int)
+        if arr.min() < -n or arr.max() >= n:
+            raise ValueError(f"{name} must index the {n} observations (0 to {n - 1}), got "
+                             f"{int(arr.min())} to {int(arr.max())}")
+        out.append(arr % n)
+    return out
+
+
 def coclustering(
     data,
     y=None,
     *,
     method="probs",
+    rows=None,
+    cols=None,
     x=None,
     family=None,
     nu=None,
@@ -628,6 +386,13 @@ def coclustering(
         For a posterior: ``"probs"`` averages assignment probabilities computed from the parameters
         (needs ``y``); ``"labels"`` counts agreement of the sampled labels ``z`` in the posterior
         (models with an explicit ``z ~ Categorical``). Ignored when ``data`` is a DataArray.
+    rows, cols : array_like of int, optional
+        Observation indices of one block of the matrix (default: every observation). A dense
+        matrix holds ``8 n^2`` bytes: 80 GB at n = 100,000, more than any machine has, so
+        beyond :data:`MAX_OUTPUT_BYTES` (2 GiB, n of about 16,000) the full matrix is refused
+        with a message that says how much it needs. Ask for blocks instead (rows x cols, each
+        streamed over draws), or pass the same random subset of observations as ``rows`` and
+        ``cols`` for a sub-sampled matrix (symmetric, ones on the diagonal).
     x, family, nu, group, dim, obs_dim, sample_dims, var_names
         As in :func:`assignment_probs`.
 
@@ -661,55 +426,103 @@ def coclustering(
            [1., 1., 0.],
            [0., 0., 1.]])
     """
-    obs_dim = _check_name(obs_dim, "obs_dim")
-    dim = _check_name(dim, "dim")
-    sample_dims = _check_sample_dims(sample_dims)
+    dim, sample_dims, obs_dim = check_dim_names(dim=dim, sample_dims=sample_dims, obs_dim=obs_dim)
     _check_method(method, ("probs", "labels"))
     if isinstance(data, xr.DataArray):
         if dim in data.dims:
             p, coord = _probs_input(data, dim=dim, obs_dim=obs_dim, sample_dims=sample_dims)
-            total = np.zeros((p.shape[1], p.shape[1]))
-            for sl in _chunks(p.shape[0], p.shape[1] * p.shape[2]):
-                total += _cocluster_probs(p[sl])
-            n_samples = p.shape[0]
+            r, c = _block(rows, cols, p.shape[1])
+            total, n_samples = _probs_total(lambda sl: p[sl], p.shape[0], p.shape[1:], r, c)
         else:
             z, coord, _ = _labels_input(data, obs_dim=obs_dim, sample_dims=sample_dims)
-            total, n_samples = _labels_total(z), z.shape[0]
+            r, c = _block(rows, cols, z.shape[1])
+            total, n_samples = _labels_total(z, r, c), z.shape[0]
     elif _is_tree_like(data):
-        names = _check_roles(var_names)
+        kw = {"group": group, "dim": dim, "obs_dim": obs_dim, "sample_dims": sample_dims,
+              "var_names": var_names}
         if method == "labels":
+            names = data.names if isinstance(data, PosteriorSpec) else _check_roles(var_names)
             z, coord, _ = _posterior_labels(data, group=group, sample_dims=sample_dims,
                                             names=names, obs_dim=obs_dim)
-            total, n_samples = _labels_total(z), z.shape[0]
+            r, c = _block(rows, cols, z.shape[1])
+            total, n_samples = _labels_total(z, r, c), z.shape[0]
         else:
-            _, params, names = _setup(data, group=group, dim=dim, sample_dims=sample_dims,
-                                      var_names=var_names, family=family, nu=nu)
-            y_arr, coord = _observed_y(data, y, names=names, obs_dim=obs_dim)
-            x_arr = _covariate(data, x, params=params, names=names, n=y_arr.size)
-            n, k = y_arr.size, params.n_components
-            total = np.zeros((n, n))
-            for sl in _chunks(params.n_samples, n * k):
-                total += _cocluster_probs(_probs(y_arr, params.take(sl), x_arr))
-            n_samples = params.n_samples
+            spec = resolve(data, family=family, nu=nu, **kw)
+            y_arr, coord = spec.observations(y)
+            x_arr = spec.covariate(x, y_arr.shape[0])
+            draws = spec.draws()
+            r, c = _block(rows, cols, y_arr.shape[0])
+            points, xs, r_at, c_at = y_arr, x_arr, r, c
+            if (r is not None or c is not None) and not (spec.transition or spec.per_obs_weights):
+                # a block needs the probabilities of its rows and columns only (an HMM's states
+                # and experts' weights depend on every observation, so they keep them all)
+                used = np.unique(np.concatenate([a for a in (r, c) if a is not None]))
+                if r is not None and c is not None:
+                    points = y_arr[used]
+                    xs = None if x_arr is None else x_arr[used]
+                    r_at, c_at = np.searchsorted(used, r), np.searchsorted(used, c)
+            shape = (points.shape[0], draws.n_components)
+            total, n_samples = _probs_total(
+                lambda sl: spec.probs(points, draws.take(sl), xs), draws.n_samples, shape, r_at,
+                c_at)
     else:
         raise TypeError(
             "data must be a DataTree/Dataset posterior or a DataArray of assignment probabilities "
             f"or labels, got {type(data).__name__}"
         )
-    c = _finish_coclustering(total, n_samples)
+    same = None if (r is not None or c is not None) and not _same(r, c) else True
+    out = _finish_coclustering(total, n_samples, same)
     other = f"{obs_dim}2"
-    return xr.DataArray(c, dims=(obs_dim, other), coords={obs_dim: coord, other: coord},
+    rc = coord if r is None else coord[r]
+    cc = coord if c is None else coord[c]
+    return xr.DataArray(out, dims=(obs_dim, other), coords={obs_dim: rc, other: cc},
                         name="coclustering")
 
 
-def _labels_total(z):
+def _same(r, c):
+    return r is not None and c is not None and r.shape == c.shape and bool(np.all(r == c))
+
+
+def _check_block_size(n_rows, n_cols):
+    need = 8 * n_rows * n_cols
+    if need > MAX_OUTPUT_BYTES:
+        raise ValueError(
+            f"a dense {n_rows} x {n_cols} co-clustering matrix needs {_gib(need)} (limit "
+            f"{_gib(MAX_OUTPUT_BYTES)}); pass rows=... and cols=... (observation indices) for one "
+            "block of it, or a random subset of observations as both"
+        )
+
+
+def _probs_total(get, n_samples, shape, r, c):
+    """Sum over draws of P_s[r] P_s[c]^T, streamed over chunks of draws."""
+    n, k = shape
+    r_idx = np.arange(n) if r is None else r
+    c_idx = np.arange(n) if c is None else c
+    _check_block_size(r_idx.size, c_idx.size)
+    total = np.zeros((r_idx.size, c_idx.size))
+    for sl in _chunks(n_samples, n * k):
+        p = get(sl)
+        if r is None and c is None:
+            total += _cocluster_probs(p)
+        else:
+            total += _cocluster_probs(p[:, r_idx], p[:, c_idx])
+    return total, n_samples
+
+
+def _labels_total(z, r=None, c=None):
     """Sum over draws of label agreement, with labels remapped to 0..L-1 first."""
     _, inverse = np.unique(z, return_inverse=True)
     z = inverse.reshape(z.shape)
     n_labels = int(z.max()) + 1
-    total = np.zeros((z.shape[1], z.shape[1]))
+    r_idx = np.arange(z.shape[1]) if r is None else r
+    c_idx = np.arange(z.shape[1]) if c is None else c
+    _check_block_size(r_idx.size, c_idx.size)
+    total = np.zeros((r_idx.size, c_idx.size))
     for sl in _chunks(z.shape[0], z.shape[1] * n_labels):
-        total += _cocluster_labels(z[sl], n_labels)
+        if r is None and c is None:
+            total += _cocluster_labels(z[sl], n_labels)
+        else:
+            total += _cocluster_labels(z[sl][:, r_idx], n_labels, z[sl][:, c_idx])
     return total
 
 
@@ -735,7 +548,7 @@ def predictive_density(
 
     Parameters
     ----------
-    idata : xarray.DataTree, arviz.InferenceData or xarray.Dataset
+    idata : xarray.DataTree or xarray.Dataset
         Posterior as in :func:`assignment_probs`.
     grid : array_like
         1-D array of points at which to evaluate the density.
@@ -784,15 +597,32 @@ def predictive_density(
     if not isinstance(components, bool | np.bool_):
         raise TypeError(f"components must be True or False, got {components!r}")
     ci_prob = check_probability(ci_prob, "ci_prob", low_open=True, high_open=True)
+    spec = resolve(idata, family=family, nu=nu, group=group, dim=dim, sample_dims=sample_dims,
+                   var_names=var_names)
+    if spec.per_obs_weights:
+        raise ValueError(
+            "the weights depend on the observation (a mixture of experts): the density of y "
+            "differs at every observation; take the weights of one observation with "
+            f".isel({spec.obs_dim}=i) first"
+        )
+    if spec.transition:
+        raise ValueError(
+            "the posterior is a hidden Markov model: the density of y_t depends on the states "
+            "before it; simulate from the model (pm.sample_posterior_predictive) instead"
+        )
+    if spec.event_ndim:
+        raise ValueError(
+            f"predictive_density evaluates 1-D densities on a grid; the families "
+            f"{spec.family_names} model vectors: evaluate assignment_probs or plot the ellipses"
+        )
     grid_arr = check_array(grid, "grid", ndim=1)
-    _, params, names = _setup(idata, group=group, dim=dim, sample_dims=sample_dims,
-                              var_names=var_names, family=family, nu=nu)
-    x_val = _covariate(idata, x, params=params, names=names, n=grid_arr.size, scalar=True)
-    n, k = grid_arr.size, params.n_components
-    dens = np.empty((params.n_samples, n))
+    x_val = spec.covariate(x, grid_arr.size, scalar=True)
+    draws = spec.draws()
+    n, k = grid_arr.size, draws.n_components
+    dens = np.empty((draws.n_samples, n))
     comp = np.zeros((n, k))
-    for sl in _chunks(params.n_samples, n * k):
-        weighted = np.exp(_log_weighted(grid_arr, params.take(sl), x_val))
+    for sl in _chunks(draws.n_samples, n * k):
+        weighted = np.exp(spec.log_weighted(grid_arr, draws.take(sl), x_val))
         dens[sl] = weighted.sum(axis=-1)
         if components:
             comp += weighted.sum(axis=0)
@@ -804,8 +634,8 @@ def predictive_density(
     )
     if components:
         out["components"] = xr.DataArray(
-            comp / params.n_samples, dims=("grid", params.dim),
-            coords={"grid": grid_arr, params.dim: params.component_coord},
+            comp / draws.n_samples, dims=("grid", spec.dim),
+            coords={"grid": grid_arr, spec.dim: spec.component_coord},
         )
     return out
 
@@ -834,7 +664,7 @@ def n_occupied(
 
     Parameters
     ----------
-    idata : xarray.DataTree, arviz.InferenceData or xarray.Dataset
+    idata : xarray.DataTree or xarray.Dataset
         Posterior as in :func:`assignment_probs`, possibly with sampled labels ``z``.
     y : array_like, optional
         Observations (default: ``observed_data["y"]``); used only when allocations are drawn.
@@ -879,31 +709,42 @@ def n_occupied(
     array([[2]])
     """
     _check_method(method, ("auto", "labels", "sample"))
-    obs_dim = _check_name(obs_dim, "obs_dim")
-    sample_dims = _check_sample_dims(sample_dims)
-    names = _check_roles(var_names)
-    post = check_group(idata, group)
+    spec = resolve(idata, family=family, nu=nu, group=group, dim=dim, obs_dim=obs_dim,
+                   sample_dims=sample_dims, var_names=var_names)
+    names, post = spec.names, spec.posterior
     if method == "auto":
         method = "labels" if names["z"] in post.data_vars else "sample"
     if method == "labels":
-        z, _, _ = _posterior_labels(idata, group=group, sample_dims=sample_dims, names=names,
-                                    obs_dim=obs_dim)
+        z, _, _ = _posterior_labels(spec, group=group, sample_dims=spec.sample_dims, names=names,
+                                    obs_dim=spec.obs_dim)
         template = post[names["z"]]
+        k = spec.n_components
+        if z.max() >= k:
+            raise ValueError(
+                f"posterior variable '{names['z']}' holds label {int(z.max())} but the posterior "
+                f"has {k} components (labels 0 to {k - 1}); pass the labels of this posterior"
+            )
         counts = _count_distinct(z)
-        shape = tuple(template.sizes[d] for d in sample_dims)
-        coords = {d: template[d].values for d in sample_dims if d in template.coords}
-        return xr.DataArray(counts.reshape(shape), dims=sample_dims, coords=coords,
+        shape = tuple(template.sizes[d] for d in spec.sample_dims)
+        coords = {d: template[d].values for d in spec.sample_dims if d in template.coords}
+        return xr.DataArray(counts.reshape(shape), dims=spec.sample_dims, coords=coords,
                             name="n_occupied")
+    if spec.transition:
+        raise ValueError(
+            "method='sample' draws each observation's label independently, which the states of a "
+            "hidden Markov model are not; sample the states in the model and use method='labels'"
+        )
     gen = check_rng(rng)
-    _, params, names = _setup(idata, group=group, dim=dim, sample_dims=sample_dims,
-                              var_names=var_names, family=family, nu=nu)
-    y_arr, _ = _observed_y(idata, y, names=names, obs_dim=obs_dim)
-    x_arr = _covariate(idata, x, params=params, names=names, n=y_arr.size)
-    canon = _canonical(params)
-    n, k = y_arr.size, params.n_components
-    counts = np.empty(params.n_samples, dtype=np.int64)
-    for sl in _chunks(params.n_samples, n * k):
-        p = _probs(y_arr, canon.take(sl), x_arr)
+    y_arr, _ = spec.observations(y)
+    x_arr = spec.covariate(x, y_arr.shape[0])
+    canon, _ = spec.draws().sorted_by_values(spec.family_index)
+    # the family index is the first sort key: after sorting, every draw has its families in the
+    # order of the sorted index
+    sorted_spec = spec.with_family([spec.used_families[i] for i in np.sort(spec.family_index)])
+    n, k = y_arr.shape[0], canon.n_components
+    counts = np.empty(canon.n_samples, dtype=np.int64)
+    for sl in _chunks(canon.n_samples, n * k):
+        p = sorted_spec.probs(y_arr, canon.take(sl), x_arr)
         u = gen.random((p.shape[0], n))
         counts[sl] = _count_distinct(_sample_labels(p, u))
-    return _sample_da(counts, params, (), {}, "n_occupied")
+    return spec.wrap(counts, (), {}, "n_occupied")

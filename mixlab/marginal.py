@@ -10,8 +10,10 @@ draw of the continuous parameters, each label has the exact conditional distribu
 
 In pymc-extras 0.15 ``recover(idata, model=...)`` draws *samples* of ``z`` from that distribution (its
 older ``lp_z`` output, the log-probabilities, is gone). :func:`label_probs` returns the probabilities
-themselves, computed by pymc-extras' ``conditional(model, "z")`` and ``Model.compile_logp``, for every
-posterior draw, in one call.
+themselves: the parameter of the Categorical that pymc-extras' ``conditional(model, "z")`` builds,
+evaluated at every posterior draw by one compiled function (the graph vectorized over the draws with
+PyTensor's ``vectorize_graph``). Only public pymc-extras names are used (``marginalize``,
+``unmarginalize``, ``conditional``).
 
 The module has two functions:
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from mixlab._validate import check_dims, check_group
+from mixlab._validate import check_dims, check_group, check_name, check_sample_dims
 
 __all__ = ["label_probs", "marginalize_labels"]
 
@@ -48,12 +50,15 @@ def _check_var_name(var_name):
 
 
 def _marginalized_names(model):
-    """Names of the variables that ``model`` has summed out (empty if none)."""
-    from pymc.model.fgraph import fgraph_from_model
-    from pymc_extras.model.marginal.marginalize import _walk_marginal_ops
+    """Names of the variables that ``model`` has summed out (empty if none).
 
-    fg, _ = fgraph_from_model(model)
-    return [op.marginalized_name for op in _walk_marginal_ops(fg)]
+    ``unmarginalize`` (public pymc-extras API) turns every summed-out variable back into a free one:
+    the free variables it adds are the marginalized ones.
+    """
+    from pymc_extras.marginal import unmarginalize
+
+    free = {rv.name for rv in model.free_RVs}
+    return [rv.name for rv in unmarginalize(model).free_RVs if rv.name not in free]
 
 
 def marginalize_labels(model, var_name="z"):
@@ -128,37 +133,112 @@ def marginalize_labels(model, var_name="z"):
 
 
 def _conditional_logp(model, var_name):
-    """Compile ``log Pr(var_name | rest)`` element-wise.
+    """Compile ``log Pr(var_name = k | rest)`` for every value ``k``, over a batch of draws.
 
-    Returns the conditional model (value transforms removed, so it takes constrained values), the
-    compiled point function, the names of its other inputs, the symbolic domain of the label, the
-    shape of every value variable and the label's dims.
+    The conditional of a Categorical or Bernoulli label is a Categorical whose parameter ``p``
+    (shape ``(*label_shape, K)``, a softmax) is a function of the other variables; ``log p``
+    (a log-softmax) is its log-probability at every value at once. The graph is vectorized over a leading draw dimension
+    of every input, so one call evaluates all draws.
+
+    Returns the compiled function (inputs: one array per name in ``inputs``, each with a leading
+    draw axis; output ``(draws, *label_shape, K)``), the input names, the per-draw shape of every
+    value variable and the label's dims.
     """
+    import pytensor
+    import pytensor.tensor as pt
     from pymc.model.transform.conditioning import remove_value_transforms
     from pymc_extras.marginal import conditional
-    from pymc_extras.model.marginal.distributions.enumerable import (
-        get_domain_of_finite_discrete_rv,
-    )
+    from pytensor.compile.mode import Mode
+    from pytensor.graph.replace import vectorize_graph
+    from pytensor.tensor.special import Softmax, log_softmax
 
     cond = remove_value_transforms(conditional(model, var_name))
-    kind = type(cond[var_name].owner.op).__name__
+    label = cond[var_name]
+    kind = type(label.owner.op).__name__
     if kind != "CategoricalRV":
         raise ValueError(
             f"label_probs handles Categorical and Bernoulli labels, whose conditional is "
             f"Categorical; the conditional of '{var_name}' is of type {kind}: draw it with "
             f"pymc_extras.marginal.recover instead"
         )
-    logp_fn = cond.compile_logp(vars=[cond[var_name]], sum=False)
-    inputs = [v.name for v in cond.value_vars if v.name != var_name]
-    domain = get_domain_of_finite_discrete_rv(cond[var_name])
-    shapes = {v.name: tuple(s) for v, s in zip(cond.value_vars, _point_shapes(cond), strict=True)}
+    (p,) = cond.replace_rvs_by_values([label.owner.op.dist_params(label.owner)[0]])
+    if isinstance(p.owner.op, Softmax):  # log of a softmax, without underflow for far-out points
+        log_p = log_softmax(p.owner.inputs[0], axis=p.owner.op.axis)
+    else:  # pragma: no cover - pymc-extras builds p with a softmax
+        log_p = pt.log(p)
+    values = [v for v in cond.value_vars if v.name != var_name]
+    batched = {v: pt.tensor(name=v.name, shape=(None, *v.type.shape), dtype=v.type.dtype)
+               for v in values}
+    # Python linker: every op is a NumPy call over all draws at once, so there is nothing to
+    # compile (a few seconds with Numba for a graph used once) and nothing slower to run
+    fast = Mode(linker="py", optimizer="fast_compile")
+    graph = _numpy_clips(vectorize_graph(log_p, replace=batched))
+    fn = pytensor.function([batched[v] for v in values], graph, on_unused_input="ignore", mode=fast)
+    fn.trust_input = False
+    with pytensor.config.change_flags(mode="FAST_COMPILE", cxx=""):
+        shapes = {name: tuple(int(d) for d in shape) for name, shape in cond.eval_rv_shapes().items()}
     dims = cond.named_vars_to_dims.get(var_name)
-    return cond, logp_fn, inputs, domain, shapes, dims
+    return fn, [v.name for v in values], shapes, dims
 
 
-def _point_shapes(model):
-    point = model.initial_point()
-    return [np.shape(point[v.name]) for v in model.value_vars]
+def _numpy_clips(graph):
+    """``graph`` with every element-wise clip written as two switches.
+
+    PyTensor's scalar ``Clip`` has no NumPy counterpart (``np.clip`` differs when min > max), so
+    the Python linker calls it once per element (the Categorical log-density clips the label
+    values: millions of calls for thousands of draws). ``switch(x < lo, lo, switch(x > hi, hi,
+    x))`` is its definition, made of NumPy-vectorized ops.
+    """
+    import pytensor.tensor as pt
+    from pytensor.graph.replace import graph_replace
+    from pytensor.graph.traversal import ancestors
+    from pytensor.scalar.basic import Clip
+    from pytensor.tensor.elemwise import Elemwise
+
+    replace = {}
+    for var in ancestors([graph]):
+        node = var.owner
+        if node is not None and isinstance(node.op, Elemwise) and isinstance(node.op.scalar_op, Clip):
+            x, lo, hi = node.inputs
+            replace[var] = pt.switch(pt.lt(x, lo), lo, pt.switch(pt.gt(x, hi), hi, x)).astype(var.dtype)
+    return graph_replace(graph, replace) if replace else graph
+
+
+#: Largest output label_probs builds (elements; 8 bytes each): a larger one is refused.
+MAX_OUTPUT_SIZE = 2**29
+#: Elements per evaluation of the compiled function: the draws are taken in chunks of about
+#: this many output elements, so the graph's intermediate arrays stay small.
+_CHUNK_SIZE = 2**21
+
+
+def _evaluate(logp_fn, values, group, label_shape):
+    """``logp_fn`` over all draws, in chunks of draws; ``(draws, *label_shape, K)``."""
+    n_samples = values[0].shape[0]
+
+    def call(lo, hi):
+        try:
+            return np.asarray(logp_fn(*[v[lo:hi] for v in values]))
+        except Exception as err:  # e.g. weights that do not sum to 1 fail the model's checks
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ValueError(
+                f"the model cannot evaluate the draws of {group} ({first}); pass the posterior "
+                "sampled from this model"
+            ) from err
+
+    head = call(0, 1)
+    per_draw = head.size
+    if n_samples * per_draw > MAX_OUTPUT_SIZE:
+        raise ValueError(
+            f"label_probs would return {n_samples} draws x {per_draw} values = "
+            f"{n_samples * per_draw * 8 / 2**30:.1f} GiB; thin the posterior first, e.g. "
+            "idata.posterior.isel(draw=slice(None, None, 10))"
+        )
+    out = np.empty((n_samples, *label_shape, head.shape[-1]))
+    out[:1] = head
+    step = max(1, _CHUNK_SIZE // max(per_draw, 1))
+    for lo in range(1, n_samples, step):
+        out[lo:lo + step] = call(lo, min(lo + step, n_samples))
+    return out
 
 
 def label_probs(
@@ -174,9 +254,10 @@ def label_probs(
     """Exact per-observation label probabilities ``Pr(z_i = k | y, theta)`` for every posterior draw.
 
     Builds the conditional distribution of the marginalized labels with pymc-extras'
-    ``conditional(model, var_name)``, compiles its element-wise log-probability with
-    ``Model.compile_logp(vars=[...], sum=False)`` once, and evaluates it at every posterior draw for
-    every label value. Averaging the result over draws gives each observation's posterior membership
+    ``conditional(model, var_name)`` -- a Categorical whose probabilities are a function of the
+    other parameters -- vectorizes that function over the draws and evaluates it at every posterior
+    draw and label value in one call (a log-softmax, so far-out points keep finite
+    log-probabilities). Averaging the result over draws gives each observation's posterior membership
     probabilities; unlike the draws that ``pymc_extras.marginal.recover`` returns, these carry no
     Monte Carlo noise from sampling the labels (a Rao-Blackwellized estimate).
 
@@ -190,7 +271,7 @@ def label_probs(
         The label must be a Categorical or Bernoulli variable whose elements are independent given
         the other parameters, as in a mixture (each observation depends on its own label); for
         hidden Markov chains draw the labels with ``pymc_extras.marginal.recover``.
-    idata : xarray.DataTree, arviz.InferenceData or xarray.Dataset
+    idata : xarray.DataTree or xarray.Dataset
         Posterior draws of every continuous free variable of ``model`` (what ``pm.sample`` returns);
         a Dataset is taken to be the group itself.
     var_name : str, default "z"
@@ -218,8 +299,10 @@ def label_probs(
         For a wrong kind of ``model``, ``idata`` or ``var_name``.
     ValueError
         If ``var_name`` is not a (marginalized or free) label of ``model`` or its conditional is not
-        Categorical, if the group lacks ``sample_dims`` or a variable the model needs, or if a
-        variable has the wrong shape.
+        Categorical, if the group lacks ``sample_dims`` or a variable the model needs, has no draws,
+        or a variable has the wrong shape or non-finite values, if ``dim`` collides with a sample
+        or label dim, if the model rejects the draws (e.g. weights that do not sum to 1), or if
+        the result would hold more than :data:`MAX_OUTPUT_SIZE` values (thin the posterior first).
 
     See Also
     --------
@@ -258,11 +341,15 @@ def label_probs(
         log = bool(log)
     if not isinstance(log, bool):
         raise TypeError(f"log must be True or False, got {log!r}")
-    if isinstance(sample_dims, str):
-        sample_dims = (sample_dims,)
-    sample_dims = tuple(sample_dims)
-    ds = check_group(idata, group)
+    sample_dims = check_sample_dims(sample_dims)
+    dim = check_name(dim, "dim")
+    if dim in sample_dims:
+        raise ValueError(f"dim='{dim}' is one of sample_dims {sample_dims}; pass another dim name")
+    ds = check_group(idata, check_name(group, "group"))
     check_dims(ds, sample_dims, name=group)
+    empty = [d for d in sample_dims if ds.sizes[d] == 0]
+    if empty:
+        raise ValueError(f"{group} has no draws (dimension '{empty[0]}' is empty); pass a sampled posterior")
 
     if var_name in [rv.name for rv in model.free_RVs]:
         model = marginalize_labels(model, var_name)
@@ -282,8 +369,8 @@ def label_probs(
             f"{group} has no variable(s) {missing} that the model needs; pass the posterior sampled "
             f"from this model"
         )
-    cond, logp_fn, inputs, domain, shapes, label_dims = _conditional_logp(model, var_name)
-    values = {}
+    logp_fn, inputs, shapes, label_dims = _conditional_logp(model, var_name)
+    values = []
     for v in inputs:
         da = ds[v]
         check_dims(da, sample_dims, name=f"{group} variable '{v}'")
@@ -294,33 +381,23 @@ def label_probs(
                 f"{group} variable '{v}' has shape {tuple(da.shape[len(sample_dims):])} per draw but "
                 f"the model expects {shapes[v]}; pass the posterior sampled from this model"
             )
-        values[v] = da.values.reshape((-1, *shapes[v]))
+        arr = np.asarray(da.values)
+        if arr.dtype.kind not in "biuf" or not np.all(np.isfinite(arr)):
+            raise ValueError(
+                f"{group} variable '{v}' holds NaN, infinite or non-numeric values; pass finite draws"
+            )
+        values.append(arr.reshape((-1, *shapes[v])))
 
     sample_shape = tuple(ds.sizes[d] for d in sample_dims)
-    n_samples = int(np.prod(sample_shape))
-    try:
-        states = np.asarray(domain.eval())
-    except Exception:  # the number of states depends on the model's inputs: evaluate at a draw
-        import pytensor
-
-        fn = pytensor.function(
-            [cond.rvs_to_values[cond[v]] for v in inputs], domain, on_unused_input="ignore"
-        )
-        states = np.asarray(fn(*[values[v][0] for v in inputs]))
     label_shape = shapes[var_name]
     if label_dims is None:
         label_dims = tuple(f"{var_name}_dim_{i}" for i in range(len(label_shape)))
     label_dims = tuple(label_dims)
-    if dim in label_dims or dim in sample_dims:
+    if dim in label_dims:
         raise ValueError(f"dim='{dim}' is already a dimension of '{var_name}'; pass another dim name")
 
-    out = np.empty((n_samples, *label_shape, states.size))
-    for s in range(n_samples):
-        point = {v: values[v][s] for v in inputs}
-        for j, k in enumerate(states):
-            point[var_name] = np.full(label_shape, k, dtype=np.int64)
-            out[s, ..., j] = logp_fn(point)[0]
-
+    out = _evaluate(logp_fn, values, group, label_shape)
+    states = np.arange(out.shape[-1])
     coords = {d: ds[d].values for d in sample_dims if d in ds.coords}
     for d, size in zip(label_dims, label_shape, strict=True):
         if d in model.coords and model.coords[d] is not None and len(model.coords[d]) == size:

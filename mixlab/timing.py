@@ -22,9 +22,16 @@ from collections.abc import Callable, Mapping
 import arviz as az
 import numpy as np
 import pandas as pd
-import xarray as xr
 
-from mixlab._validate import check_dims, check_group, check_var_names
+from mixlab._labelled import extreme, varying
+from mixlab._validate import (
+    check_dims,
+    check_group,
+    check_name,
+    check_sample_dims,
+    check_var_names,
+    optional_group,
+)
 
 __all__ = ["Timer", "efficiency_table", "sampling_time", "timed"]
 
@@ -60,6 +67,8 @@ class Timer:
         return self
 
     def __exit__(self, *exc) -> bool:
+        if self._start is None:
+            raise RuntimeError("Timer.__exit__ called before __enter__; use it as `with Timer() as t:`")
         self.seconds = time.perf_counter() - self._start
         return False
 
@@ -113,7 +122,7 @@ def sampling_time(idata, *, group="posterior") -> float:
 
     Parameters
     ----------
-    idata : xarray.DataTree, arviz.InferenceData or xarray.Dataset
+    idata : xarray.DataTree or xarray.Dataset
         What ``pm.sample`` returned, or its posterior group as a Dataset.
     group : str, default "posterior"
         Group whose attributes hold ``sampling_time``.
@@ -124,8 +133,11 @@ def sampling_time(idata, *, group="posterior") -> float:
 
     Raises
     ------
+    TypeError
+        If ``group`` is not a string or the attribute is not a number.
     ValueError
-        If the group has no ``sampling_time`` attribute (e.g. a posterior built by hand).
+        If the group has no ``sampling_time`` attribute (e.g. a posterior built by hand), or it is
+        not a positive finite number of seconds (ESS per second divides by it).
 
     Examples
     --------
@@ -135,6 +147,7 @@ def sampling_time(idata, *, group="posterior") -> float:
     >>> sampling_time(ds)
     1.25
     """
+    group = check_name(group, "group")
     ds = check_group(idata, group)
     value = ds.attrs.get("sampling_time")
     if value is None:
@@ -142,7 +155,20 @@ def sampling_time(idata, *, group="posterior") -> float:
             f"the {group} group has no 'sampling_time' attribute (it is set by pm.sample); "
             "time the run with mixlab.timing.Timer and pass seconds=..."
         )
-    return float(value)
+    return _positive_seconds(value, f"the {group} group's 'sampling_time' attribute",
+                             fix="time the run with mixlab.timing.Timer and pass seconds=...")
+
+
+def _positive_seconds(value, name, *, fix="give the measured time in seconds"):
+    """``value`` as a float number of seconds, or a one-line error: ESS per second divides by it."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number of seconds, got {value!r}; {fix}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value}; {fix}")
+    return value
 
 
 def _check_runs(runs):
@@ -168,42 +194,12 @@ def _check_seconds(seconds, labels, name):
             f"{name} must have the same labels as runs (missing: {missing}, unknown: {extra}); "
             "give one time per run"
         )
-    out = {}
-    for lab in labels:
-        value = seconds[lab]
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name}[{lab!r}] must be a number of seconds, got {value!r}")
-        value = float(value)
-        if not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{name}[{lab!r}] must be a positive number of seconds, got {value}")
-        out[lab] = value
-    return out
-
-
-def _reduce(ds: xr.Dataset, how) -> float:
-    values = [np.asarray(ds[v].values, dtype=float).ravel() for v in ds.data_vars]
-    flat = np.concatenate(values) if values else np.array([])
-    flat = flat[np.isfinite(flat)]
-    return float(how(flat)) if flat.size else float("nan")
-
-
-def _varying(ds: xr.Dataset, sample_dims=("chain", "draw")) -> list:
-    """Names of the variables of ``ds`` that change over the draws.
-
-    A quantity that never changes (the weight of a one-component mixture is the constant 1) has no
-    ESS or R-hat (0/0): callers leave it out instead of dividing 0 by 0.
-    """
-    return [v for v in ds.data_vars if bool((ds[v].max(sample_dims) > ds[v].min(sample_dims)).any())]
+    return {lab: _positive_seconds(seconds[lab], f"{name}[{lab!r}]") for lab in labels}
 
 
 def _divergences(idata) -> float:
-    if isinstance(idata, xr.Dataset):
-        return float("nan")
-    try:
-        stats = check_group(idata, "sample_stats")
-    except ValueError:
-        return float("nan")
-    if "diverging" not in stats:
+    stats = optional_group(idata, "sample_stats")
+    if stats is None or "diverging" not in stats:
         return float("nan")
     return float(stats["diverging"].sum())
 
@@ -221,9 +217,9 @@ def efficiency_table(runs, var_names=None, *, seconds=None, wall_seconds=None, g
     Parameters
     ----------
     runs : dict of str to xarray.DataTree
-        Maps a label (e.g. ``"pymc"``, ``"nutpie"``) to what ``pm.sample`` returned. An
-        ``arviz.InferenceData`` or the posterior as an ``xarray.Dataset`` also work (a Dataset has
-        no sample_stats, so its divergences are ``nan``).
+        Maps a label (e.g. ``"pymc"``, ``"nutpie"``) to what ``pm.sample`` returned. The
+        posterior as an ``xarray.Dataset`` also works (a Dataset has no sample_stats, so its
+        divergences are ``nan``).
     var_names : str or list of str, optional
         Variables to summarise (default: all in the group). Leave out discrete variables such as
         sampled labels ``z``, whose ESS is not meaningful.
@@ -251,12 +247,13 @@ def efficiency_table(runs, var_names=None, *, seconds=None, wall_seconds=None, g
     Raises
     ------
     TypeError
-        If ``runs``, ``seconds`` or ``wall_seconds`` is not a dict, or a run is not a DataTree,
-        InferenceData or Dataset.
+        If ``runs``, ``seconds`` or ``wall_seconds`` is not a dict, or a run is not a DataTree
+        or Dataset.
     ValueError
         If ``runs`` is empty, labels of ``seconds`` / ``wall_seconds`` do not match ``runs``,
-        a time is not positive, a variable or sample dimension is missing, or ``seconds`` is
-        None and a run has no recorded ``sampling_time``.
+        a time (given or recorded) is not a positive finite number, a wall time is shorter than
+        the run's recorded sampling time, a variable or sample dimension is missing, or
+        ``seconds`` is None and a run has no recorded ``sampling_time``.
 
     References
     ----------
@@ -286,9 +283,8 @@ def efficiency_table(runs, var_names=None, *, seconds=None, wall_seconds=None, g
     labels = list(runs)
     seconds = _check_seconds(seconds, labels, "seconds")
     wall_seconds = _check_seconds(wall_seconds, labels, "wall_seconds")
-    if isinstance(sample_dims, str):
-        sample_dims = (sample_dims,)
-    sample_dims = tuple(sample_dims)
+    sample_dims = check_sample_dims(sample_dims)
+    group = check_name(group, "group")
 
     rows = []
     for label in labels:
@@ -297,23 +293,23 @@ def efficiency_table(runs, var_names=None, *, seconds=None, wall_seconds=None, g
         names = check_var_names(ds, var_names, name=f"runs[{label!r}].{group}")
         ds = ds[names]
         check_dims(ds, sample_dims, name=f"runs[{label!r}].{group}")
-        if seconds is None:
-            try:
-                secs = sampling_time(ds)
-            except ValueError as err:
-                raise ValueError(
-                    f"runs[{label!r}] has no recorded sampling_time; pass seconds={{{label!r}: ...}}"
-                ) from err
-        else:
-            secs = seconds[label]
-        varying = _varying(ds, sample_dims)
-        if not varying:
+        recorded = ds.attrs.get("sampling_time")
+        if recorded is not None:
+            recorded = _positive_seconds(recorded, f"runs[{label!r}].{group}.attrs['sampling_time']",
+                                         fix=f"pass seconds={{{label!r}: ...}}")
+        elif seconds is None:
+            raise ValueError(
+                f"runs[{label!r}] has no recorded sampling_time; pass seconds={{{label!r}: ...}}"
+            )
+        secs = recorded if seconds is None else seconds[label]
+        changing = varying(ds, sample_dims)
+        if not changing:
             raise ValueError(f"runs[{label!r}]: every variable in {names} is constant over the draws; "
                              "pass var_names that vary")
-        ds = ds[varying]
-        ess_bulk = _reduce(az.ess(ds, sample_dims=list(sample_dims), method="bulk"), np.min)
-        ess_tail = _reduce(az.ess(ds, sample_dims=list(sample_dims), method="tail"), np.min)
-        rhat = _reduce(az.rhat(ds, sample_dims=list(sample_dims)), np.max)
+        ds = ds[changing]
+        ess_bulk, _ = extreme(az.ess(ds, sample_dims=list(sample_dims), method="bulk"), "min")
+        ess_tail, _ = extreme(az.ess(ds, sample_dims=list(sample_dims), method="tail"), "min")
+        rhat, _ = extreme(az.rhat(ds, sample_dims=list(sample_dims)), "max")
         row = {
             "seconds": secs,
             "ess_bulk": ess_bulk,
@@ -324,9 +320,14 @@ def efficiency_table(runs, var_names=None, *, seconds=None, wall_seconds=None, g
             "rhat_max": rhat,
         }
         if wall_seconds is not None:
-            recorded = ds.attrs.get("sampling_time")
             wall = wall_seconds[label]
-            row["setup_seconds"] = wall - float(recorded) if recorded is not None else float("nan")
+            if recorded is not None and wall < recorded:
+                raise ValueError(
+                    f"wall_seconds[{label!r}] ({wall:g} s) is shorter than the sampling time "
+                    f"recorded for that run ({recorded:g} s); time the whole pm.sample call of "
+                    "the same run"
+                )
+            row["setup_seconds"] = wall - recorded if recorded is not None else float("nan")
             row["ess_bulk_per_wall_s"] = ess_bulk / wall
         rows.append(row)
     table = pd.DataFrame(rows, index=pd.Index(labels, name="run"))

@@ -5,17 +5,22 @@ from __future__ import annotations
 import warnings
 
 import arviz as az
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pandas as pd
 import pymc as pm
 import pytest
 import xarray as xr
 from _shared import evaluate_only
+from arviz_stats.utils import ELPDData
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pymc.distributions.transforms import Ordered
 from scipy.special import logsumexp
 from scipy.stats import norm
 
-from mixlab.cv import PyMCSamplingWrapper, _rhat_max, elpd_table, fit_k_range, kfold, waic
+from mixlab.cv import ELPDDataWAIC, PyMCSamplingWrapper, elpd_table, fit_k_range, kfold, waic
+from mixlab.cv._wrapper import _rhat_max
 from mixlab.models import gmm, initvals, latent_gmm
 
 SAMPLE = {"draws": 200, "tune": 200, "chains": 2, "random_seed": 11}
@@ -83,7 +88,8 @@ def test_waic_keeps_observation_dims_and_coords():
     )
     res = waic(ds)
     assert res["elpd_waic_i"].dims == ("row", "col")
-    assert list(res["row"].values) == ["a", "b", "c"]
+    assert list(res.elpd_i["row"].values) == ["a", "b", "c"]
+    assert res.p_waic_i.dims == ("row", "col") and list(res.p_waic_i["col"].values) == [10, 20]
     assert res.attrs["n_data_points"] == 6
 
 
@@ -160,7 +166,7 @@ def test_waic_bad_input(data, kwargs, exc, match):
 
 
 def test_wrapper_is_an_arviz_sampling_wrapper():
-    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-3, 3, 10))
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-3, 3, 10), initvals=initvals)
     assert isinstance(wrapper, az.SamplingWrapper)
     assert wrapper.check_implemented_methods(
         ["sel_observations", "sample", "get_inference_data", "log_likelihood__i"]
@@ -170,7 +176,7 @@ def test_wrapper_is_an_arviz_sampling_wrapper():
 
 def test_sel_observations_splits_rows():
     y = np.arange(10.0)
-    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), y)
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), y, initvals=initvals)
     train, test = wrapper.sel_observations(np.array([2, 7]))
     np.testing.assert_array_equal(test["y"], [2.0, 7.0])
     np.testing.assert_array_equal(train["index"], [0, 1, 3, 4, 5, 6, 8, 9])
@@ -182,7 +188,7 @@ def test_sel_observations_splits_rows():
 def test_held_out_log_density_is_the_marginal_mixture():
     """log_likelihood__i returns log sum_k w_k N(y | mu_k, sigma_k) at every draw, stably."""
     y = np.array([-2.0, 0.5, 3.0, 1e3])  # the last point is far from every component
-    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), y)
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), y, initvals=initvals)
     tree = _gmm_posterior()
     _, test = wrapper.sel_observations(np.array([1, 3]))
     with evaluate_only():
@@ -223,7 +229,7 @@ def test_wrapper_takes_y_from_idata_orig():
     ],
 )
 def test_wrapper_bad_input(kwargs, exc, match):
-    args = {"model_builder": lambda y: gmm(y, K=2), "y": np.linspace(-2, 2, 8)}
+    args = {"model_builder": lambda y: gmm(y, K=2), "y": np.linspace(-2, 2, 8), "initvals": initvals}
     args.update(kwargs)
     builder = args.pop("model_builder")
     with pytest.raises(exc, match=match):
@@ -239,13 +245,13 @@ def test_wrapper_bad_input(kwargs, exc, match):
     ],
 )
 def test_sel_observations_bad_input(idx, exc, match):
-    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-2, 2, 8))
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-2, 2, 8), initvals=initvals)
     with pytest.raises(exc, match=match):
         wrapper.sel_observations(idx)
 
 
 def test_log_likelihood_rejects_a_posterior_of_another_model():
-    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-2, 2, 8))
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-2, 2, 8), initvals=initvals)
     tree = xr.DataTree.from_dict({"posterior": xr.Dataset({"theta": (("chain", "draw"), np.zeros((1, 2)))})})
     with pytest.raises(ValueError, match=r"lacks \['w', 'mu', 'sigma'\]"):
         wrapper.log_likelihood__i({"index": np.array([0])}, tree)
@@ -455,3 +461,174 @@ def test_rhat_max_leaves_out_constant_elements_without_warning():
     posterior["mu"][1] += 5.0
     shifted = az.from_dict({"posterior": posterior}, dims={"w": ["component"], "mu": ["component"]})
     assert _rhat_max(shifted) > 1.5  # rank-normalized: fully separated chains give about 1.8 here
+
+
+# ----------------------------------------------------------------------------------------------
+# issue 13: WAIC as ELPDData, compute_log_likelihood in the wrapper, start check, bad input
+# ----------------------------------------------------------------------------------------------
+
+
+def test_waic_is_an_arviz_elpddata_that_compare_accepts():
+    rng = np.random.default_rng(8)
+    good = _ll_dataset(rng.normal(-1.0, 0.05, (2, 50, 6)))
+    bad = _ll_dataset(rng.normal(-1.6, 0.05, (2, 50, 6)))
+    a, b = waic(good), waic(bad)
+    assert isinstance(a, ELPDData) and isinstance(a, ELPDDataWAIC) and a.kind == "waic"
+    assert a.good_k is None and a.pareto_k is None and a.scale == "log"
+    assert a.elpd_i.dims == ("obs",) and a.n_samples == 100 and a.n_data_points == 6
+    assert "elpd_waic" in str(a) and "p_waic" in str(a)
+    cmp = az.compare({"good": a, "bad": b})
+    assert list(cmp.index) == ["good", "bad"]
+    assert cmp.loc["bad", "elpd_diff"] == pytest.approx(b.elpd - a.elpd, abs=0.01)  # rounded
+    # the Dataset-era spellings of chapter 05 keep working
+    assert float(a["elpd_waic"]) == a.elpd and float(a["p_waic"]) == a.p and float(a["se"]) == a.se
+    assert a.attrs["n_high_variance"] == a.n_high_variance == 0
+
+
+def test_waic_refuses_minus_infinity_with_the_position():
+    ll = np.full((2, 10, 4), -1.0) + np.linspace(0, 0.1, 10)[None, :, None]
+    ll[1, 3, 2] = -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"is -inf at 1 value\(s\) \(observation\(s\) at flat position "
+                                             r"\[2\]\).*zero density"):
+            waic(_ll_dataset(ll))
+
+
+def test_waic_of_one_observation_has_nan_se():
+    res = waic(_ll_dataset(np.random.default_rng(9).normal(-1, 0.1, (2, 20, 1))))
+    assert res.n_data_points == 1 and np.isfinite(res.elpd) and np.isnan(res.se)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    values=hnp.arrays(np.float64, (2, 6, 3), elements=st.floats(-5, 0)),
+    where=st.tuples(st.integers(0, 1), st.integers(0, 5), st.integers(0, 2)),
+    bad=st.sampled_from([np.nan, np.inf, -np.inf]),
+)
+def test_waic_any_non_finite_value_is_a_one_line_error(values, where, bad):
+    values = values.copy()
+    values[where] = bad
+    ds = _ll_dataset(values)
+    before = ds.copy(deep=True)
+    with pytest.raises(ValueError, match="NaN or \\+inf|is -inf") as err:
+        waic(ds)
+    assert "\n" not in str(err.value)
+    xr.testing.assert_identical(ds, before)  # the input is not modified
+
+
+@settings(max_examples=25, deadline=None)
+@given(sample_dims=st.one_of(
+    st.just(()), st.just(("chain", "chain")), st.integers(), st.just(("chain", 3)), st.just(("chain", "draw", "obs")), st.just(("chain", "sample")),
+))
+def test_waic_bad_sample_dims(sample_dims):
+    with pytest.raises((TypeError, ValueError)) as err:
+        waic(_ll_dataset(np.zeros((2, 3, 4))), sample_dims=sample_dims)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("ds", "kwargs", "exc", "match"),
+    [
+        (_ll_dataset(np.zeros((2, 3, 0))), {}, ValueError, "has no observations"),
+        (xr.Dataset({"y": (("chain", "draw", "obs"), np.full((2, 3, 2), "a"))}), {}, TypeError,
+         "must be real-valued"),
+        (_ll_dataset(np.zeros((2, 3, 4))), {"group": 3}, TypeError, "group must be a non-empty string"),
+    ],
+)
+def test_waic_more_bad_input(ds, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        waic(ds, **kwargs)
+
+
+def test_elpd_table_takes_any_elpddata_without_special_cases():
+    rng = np.random.default_rng(10)
+    res = waic(_ll_dataset(rng.normal(-1, 0.1, (2, 30, 5))))
+    table = elpd_table({"w": res})
+    assert table.loc["w", "method"] == "waic" and table.loc["w", "elpd"] == res.elpd
+    assert table.loc["w", "n_data_points"] == 5 and np.isnan(table.loc["w", "n_high_k"])
+
+
+def _loop_log_lik(model, posterior, var_name="y"):
+    """The per-draw loop the wrapper used before pm.compute_log_likelihood (the reference)."""
+    from pymc.model.transform.conditioning import remove_value_transforms
+
+    umodel = remove_value_transforms(model)
+    fn = umodel.compile_fn(inputs=umodel.value_vars,
+                           outs=umodel.logp(vars=[umodel[var_name]], sum=False)[0],
+                           on_unused_input="ignore")
+    names = [rv.name for rv in model.free_RVs]
+    arrays = {v: posterior[v].transpose("chain", "draw", ...).values for v in names}
+    n_chain, n_draw = posterior.sizes["chain"], posterior.sizes["draw"]
+    return np.stack([np.stack([fn({v: a[c, d] for v, a in arrays.items()}) for d in range(n_draw)])
+                     for c in range(n_chain)])
+
+
+def test_held_out_log_density_equals_the_replaced_loop():
+    y = np.array([-2.0, 0.5, 3.0, 1e3, 1.2, -0.4])
+    wrapper = PyMCSamplingWrapper(lambda y: gmm(y, K=2), y, initvals=initvals)
+    tree = _gmm_posterior(n_draw=7, seed=4)
+    with evaluate_only():
+        new = wrapper.log_likelihood__i({"index": np.arange(6)}, tree)
+        old = _loop_log_lik(wrapper.model, tree["posterior"])
+    np.testing.assert_array_equal(new.values, old)
+    assert new.dims == ("chain", "draw", "obs")
+
+
+def test_held_out_log_density_of_a_model_without_dims():
+    def builder(y):
+        with pm.Model() as model:
+            mu = pm.Normal("mu", 0.0, 10.0)
+            pm.Normal("y", mu=mu, sigma=1.0, observed=y)
+        return model
+
+    y = np.array([0.1, -0.3, 2.0, 0.7])
+    wrapper = PyMCSamplingWrapper(builder, y)
+    assert wrapper.obs_dim == "y_dim_0"
+    mu = np.array([[0.0, 0.5, 1.0]])
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset({"mu": (("chain", "draw"), mu)})})
+    with evaluate_only():
+        ll = wrapper.log_likelihood__i({"index": np.array([3, 0])}, tree)
+    assert ll.dims == ("chain", "draw", "y_dim_0")
+    np.testing.assert_allclose(ll.values, norm.logpdf(y[[3, 0]], mu[..., None], 1.0), rtol=1e-12)
+
+
+def test_a_start_with_infinite_log_density_is_refused_before_sampling(small_fit):
+    """gmm's ordered means are all equal at PyMC's default start: said in one line, up front."""
+    _, idata = small_fit
+    match = r"log density of \['mu'\] is not finite at PyMC's default start.*initvals=mixlab.models.initvals"
+    with pytest.raises(ValueError, match=match):
+        kfold(idata, lambda y: gmm(y, K=2), k=2)
+    with pytest.raises(ValueError, match=match):
+        PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-2, 2, 8))
+    with pytest.raises(ValueError, match=r"at the start values from initvals .*fix initvals"):
+        PyMCSamplingWrapper(lambda y: gmm(y, K=2), np.linspace(-2, 2, 8),
+                            initvals={"mu": np.array([0.0, 0.0])})
+    with pytest.raises(ValueError, match=r"not finite .* for K=2; pass initvals"):
+        fit_k_range(np.linspace(0, 1, 10), [2], model_builder=gmm, initvals=None)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"folds": np.ones(120, int)}, ValueError, "puts every observation in fold 1"),
+        ({"folds": np.full(120, 0.5)}, ValueError, "whole numbers"),
+        ({"seed": -1}, ValueError, "seed must be >= 0"),
+        ({"seed": True}, TypeError, "seed must be an integer"),
+        ({"pointwise": "yes"}, TypeError, "pointwise must be True or False"),
+        ({"var_name": 3}, TypeError, "var_name must be"),
+    ],
+)
+def test_kfold_more_bad_input(small_fit, kwargs, exc, match):
+    _, idata = small_fit
+    with pytest.raises(exc, match=match):
+        kfold(idata, lambda y: gmm(y, K=2), initvals=initvals, **kwargs)
+
+
+@settings(max_examples=25, deadline=None)
+@given(ks=st.one_of(st.text(max_size=3), st.floats(), st.just({1: 2}), st.just([1, "2"]),
+                    st.just([True]), st.lists(st.integers(-3, 0), min_size=1, max_size=3)))
+def test_fit_k_range_rejects_bad_ks_before_sampling(ks):
+    with pytest.raises((TypeError, ValueError)) as err:
+        fit_k_range(np.linspace(0, 1, 10), ks)
+    assert "\n" not in str(err.value)

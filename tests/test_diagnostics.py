@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from mixlab.diagnostics import STATUSES, _bfmi, _pair_mass, component_overlap, diagnose
+from mixlab.diagnostics import STATUSES, component_overlap, diagnose
+from mixlab.diagnostics._overlap import _pair_mass
 
 CHECKS = ["chains", "R-hat", "bulk ESS", "tail ESS", "divergences", "tree depth", "E-BFMI",
           "empty components", "collapsing scales", "label switching", "component overlap"]
@@ -243,11 +244,17 @@ def test_labels_and_per_observation_variables_are_left_out_of_rhat(good):
     assert table.loc["R-hat", "status"] == "pass"
 
 
-def test_bfmi_agrees_with_arviz():
+def test_bfmi_row_is_the_smallest_arviz_bfmi():
     rng = np.random.default_rng(5)
     energy = np.cumsum(rng.normal(size=(3, 500)), axis=1) * 0.1 + rng.normal(size=(3, 500))
     expected = np.asarray(az.bfmi(az.from_dict({"sample_stats": {"energy": energy}}))["energy"])
-    np.testing.assert_allclose(_bfmi(energy), expected.ravel(), rtol=1e-10)
+    # the per-chain formula mixlab used before arviz-stats: sum of squared differences / variance
+    by_hand = np.sum(np.diff(energy, axis=1) ** 2, axis=1) / np.sum(
+        (energy - energy.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    np.testing.assert_allclose(expected.ravel(), by_hand, rtol=1e-10)
+    posterior, stats, y = _good_parts(n_chain=3, n_draw=500)
+    table = diagnose(_tree(posterior, {**stats, "energy": energy}, y))
+    assert table.loc["E-BFMI", "value"] == pytest.approx(by_hand.min(), rel=1e-10)
 
 
 # --------------------------------------------------------------------------- component_overlap

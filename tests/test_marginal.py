@@ -7,6 +7,8 @@ import pymc as pm
 import pytest
 import xarray as xr
 from _shared import evaluate_only
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import logsumexp
 
@@ -214,3 +216,119 @@ def test_label_probs_bad_input(marginal):
         label_probs(marginal, post, log="yes")
     with pytest.raises(ValueError, match="dim='obs' is already a dimension of 'z'"):
         label_probs(marginal, post, dim="obs")
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def _loop_label_probs(model, post, var_name="z"):
+    """The per-draw, per-value loop label_probs replaced (compile_logp of the conditional)."""
+    from pymc.model.transform.conditioning import remove_value_transforms
+    from pymc_extras.marginal import conditional
+
+    cond = remove_value_transforms(conditional(model, var_name))
+    logp_fn = cond.compile_logp(vars=[cond[var_name]], sum=False)
+    names = [v.name for v in cond.value_vars if v.name != var_name]
+    arrays = {v: post[v].transpose("chain", "draw", ...).values for v in names}
+    n_chain, n_draw = post.sizes["chain"], post.sizes["draw"]
+    out = np.empty((n_chain, n_draw, Y.size, K))
+    for c in range(n_chain):
+        for d in range(n_draw):
+            for k in range(K):
+                point = {v: a[c, d] for v, a in arrays.items()} | {var_name: np.full(Y.size, k)}
+                out[c, d, :, k] = logp_fn(point)[0]
+    return np.exp(out)
+
+
+def test_label_probs_equal_the_replaced_loop(marginal):
+    post = _posterior(n_draw=5, seed=3)
+    np.testing.assert_allclose(label_probs(marginal, post).values, _loop_label_probs(marginal, post),
+                               rtol=1e-12, atol=1e-300)
+
+
+def test_label_probs_log_scale_is_finite_far_out(marginal):
+    """A log-softmax: the point at -40 gets a finite log-probability for every component."""
+    logp = label_probs(marginal, _posterior(), log=True)
+    assert np.all(np.isfinite(logp.values))
+    np.testing.assert_allclose(np.exp(logp).sum("component").values, 1.0, rtol=1e-12)
+
+
+def test_marginal_uses_only_public_pymc_extras_names():
+    import inspect
+
+    import mixlab.marginal as module
+
+    source = inspect.getsource(module)
+    assert "pymc_extras.model" not in source and "_walk_marginal_ops" not in source
+    assert "get_domain_of_finite_discrete_rv" not in source
+
+
+def test_marginalized_names_from_unmarginalize(marginal):
+    from mixlab.marginal import _marginalized_names
+
+    assert _marginalized_names(marginal) == ["z"]
+    assert _marginalized_names(_latent()) == []
+
+
+def test_label_probs_more_bad_input(marginal):
+    post = _posterior()
+    with pytest.raises(ValueError, match="dim='draw' is one of sample_dims"):
+        label_probs(marginal, post, dim="draw")
+    with pytest.raises(TypeError, match="dim must be a non-empty string"):
+        label_probs(marginal, post, dim=3)
+    with pytest.raises(ValueError, match="sample_dims has repeated names"):
+        label_probs(marginal, post, sample_dims=("chain", "chain"))
+    with pytest.raises(ValueError, match="has no draws"):
+        label_probs(marginal, post.isel(draw=slice(0, 0)))
+    bad_w = post.copy(deep=True)
+    bad_w["w"].values[0, 0] = [0.9, 0.9, 0.9]
+    with pytest.raises(ValueError, match=r"the model cannot evaluate the draws of posterior \(.*\); pass") as err:
+        label_probs(marginal, bad_w)
+    assert "\n" not in str(err.value)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(var=st.sampled_from(["w", "mu", "sigma"]), chain=st.integers(0, 1), draw=st.integers(0, 3),
+       comp=st.integers(0, K - 1), bad=st.sampled_from([np.nan, np.inf, -np.inf]))
+def test_label_probs_non_finite_draws_are_refused(marginal, var, chain, draw, comp, bad):
+    post = _posterior()
+    post[var].values[chain, draw, comp] = bad
+    with pytest.raises(ValueError, match=rf"variable '{var}' holds NaN, infinite"):
+        label_probs(marginal, post)
+
+
+@settings(max_examples=30, deadline=None)
+@given(x=st.lists(st.floats(-5, 5) | st.just(np.nan), min_size=1, max_size=6),
+       lo=st.floats(-3, 3), hi=st.floats(-3, 3))
+def test_numpy_clips_is_clip_even_when_min_exceeds_max(x, lo, hi):
+    import pytensor
+    import pytensor.tensor as pt
+
+    from mixlab.marginal import _numpy_clips
+
+    xs, los, his = pt.vector("x"), pt.scalar("lo"), pt.scalar("hi")
+    clipped = pt.clip(xs, los, his) * 2.0
+    f_ref = pytensor.function([xs, los, his], clipped)
+    rewritten = _numpy_clips(clipped)
+    from pytensor.graph.traversal import io_toposort
+
+    assert "Clip" not in str(io_toposort([xs, los, his], [rewritten]))
+    f_new = pytensor.function([xs, los, his], rewritten)
+    np.testing.assert_array_equal(f_new(x, lo, hi), f_ref(x, lo, hi))
+
+
+def test_label_probs_in_chunks_equal_one_call(marginal, monkeypatch):
+    import mixlab.marginal as module
+
+    post = _posterior(n_draw=7)
+    whole = label_probs(marginal, post).values
+    monkeypatch.setattr(module, "_CHUNK_SIZE", 2 * Y.size * K)  # two draws per call
+    np.testing.assert_array_equal(label_probs(marginal, post).values, whole)
+
+
+def test_label_probs_refuses_an_output_that_cannot_fit(marginal, monkeypatch):
+    import mixlab.marginal as module
+
+    monkeypatch.setattr(module, "MAX_OUTPUT_SIZE", 100)
+    with pytest.raises(ValueError, match=r"would return 8 draws x 30 values = .* GiB; thin the posterior"):
+        label_probs(marginal, _posterior())

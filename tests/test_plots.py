@@ -262,7 +262,7 @@ def _regression_idata():
         (lambda: plot_assignment(xr.DataArray(np.ones((1, 2, 3)), dims=("chain", "draw", "obs"))),
          ValueError, r"data has no dimension 'component'"),
         (lambda: plot_assignment(_y_idata()[1], family="cauchy"), ValueError,
-         r"family must be one of"),
+         r"unknown family"),
     ],
 )
 def test_bad_input_is_explained(call, error, message):

@@ -11,6 +11,8 @@ import pandas as pd
 import pymc as pm
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mixlab.timing import TABLE_COLUMNS, Timer, efficiency_table, sampling_time, timed
 
@@ -265,3 +267,94 @@ def test_bad_var_names(iid_and_walk):
     iid, _ = iid_and_walk
     with pytest.raises(ValueError, match=r"has no variable\(s\) \['sigma'\].*fix var_names"):
         efficiency_table({"iid": iid}, ["sigma"])
+
+
+# ---------------------------------------------------------------- issue 13: times that cannot divide
+
+
+_BAD_TIMES = st.one_of(st.floats(max_value=0.0), st.just(float("nan")), st.just(float("inf")),
+                       st.just(-float("inf")))
+
+
+@settings(max_examples=30, deadline=None)
+@given(value=_BAD_TIMES)
+def test_recorded_sampling_time_that_is_not_positive_is_refused(value):
+    dt = _run(np.random.default_rng(0).normal(size=(2, 50, 2)), sampling_seconds=value)
+    with pytest.raises(ValueError, match=r"'sampling_time' attribute must be a positive number of seconds"):
+        sampling_time(dt)
+    with pytest.raises(ValueError, match=r"runs\['a'\]\.posterior\.attrs\['sampling_time'\] must be a positive"
+                                         r".*pass seconds=\{'a': \.\.\.\}"):
+        efficiency_table({"a": dt}, "mu")
+
+
+@settings(max_examples=30, deadline=None)
+@given(value=_BAD_TIMES, which=st.sampled_from(["seconds", "wall_seconds"]))
+def test_given_seconds_that_are_not_positive_are_refused(value, which):
+    dt = _run(np.random.default_rng(0).normal(size=(2, 50, 2)), sampling_seconds=1.0)
+    with pytest.raises(ValueError, match=rf"{which}\['a'\] must be a positive number of seconds") as err:
+        efficiency_table({"a": dt}, "mu", **{which: {"a": value}})
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["1.0", None, True, [1.0]])
+def test_recorded_sampling_time_of_the_wrong_type_is_refused(value):
+    ds = xr.Dataset({"mu": (("chain", "draw"), np.zeros((2, 10)))}, attrs={"sampling_time": value})
+    if value is None:
+        with pytest.raises(ValueError, match="has no 'sampling_time' attribute"):
+            sampling_time(ds)
+    else:
+        with pytest.raises(TypeError, match="'sampling_time' attribute must be a number of seconds"):
+            sampling_time(ds)
+
+
+def test_numpy_scalar_times_are_accepted(iid_and_walk):
+    iid, _ = iid_and_walk
+    iid["posterior"].attrs["sampling_time"] = np.float32(2.0)
+    assert sampling_time(iid) == 2.0
+    table = efficiency_table({"iid": iid}, "mu", seconds={"iid": np.int64(4)})
+    assert table.loc["iid", "seconds"] == 4.0
+
+
+def test_table_reductions_match_the_shared_helpers(iid_and_walk):
+    """rhat_max / ess minima come from mixlab._labelled.extreme over the varying variables."""
+    from mixlab._labelled import extreme
+
+    iid, _ = iid_and_walk
+    table = efficiency_table({"iid": iid}, "mu")
+    post = iid["posterior"].to_dataset()
+    assert table.loc["iid", "rhat_max"] == extreme(az.rhat(post), "max")[0]
+    assert table.loc["iid", "ess_bulk"] == extreme(az.ess(post, method="bulk"), "min")[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"sample_dims": ("chain", "chain")}, ValueError, "sample_dims has repeated names"),
+        ({"sample_dims": 3}, TypeError, "sample_dims must be a non-empty sequence"),
+        ({"sample_dims": ()}, TypeError, "sample_dims must be a non-empty sequence"),
+        ({"group": 1}, TypeError, "group must be a non-empty string"),
+        ({"var_names": ["mu", "nope"]}, ValueError, r"has no variable\(s\) \['nope'\]"),
+    ],
+)
+def test_table_bad_dims_and_group(iid_and_walk, kwargs, exc, match):
+    iid, _ = iid_and_walk
+    with pytest.raises(exc, match=match):
+        efficiency_table({"iid": iid}, **kwargs)
+
+
+def test_timer_exit_without_enter():
+    with pytest.raises(RuntimeError, match="before __enter__"):
+        Timer().__exit__(None, None, None)
+
+
+def test_sampling_time_bad_group():
+    ds = xr.Dataset(attrs={"sampling_time": 1.0})
+    with pytest.raises(TypeError, match="group must be a non-empty string"):
+        sampling_time(xr.DataTree.from_dict({"posterior": ds}), group=None)
+
+
+def test_wall_time_shorter_than_the_recorded_sampling_time_is_refused(iid_and_walk):
+    iid, walk = iid_and_walk  # recorded 2.0 s and 0.5 s
+    with pytest.raises(ValueError, match=r"wall_seconds\['iid'\] \(1 s\) is shorter than the sampling time "
+                                         r"recorded for that run \(2 s\)"):
+        efficiency_table({"iid": iid, "walk": walk}, "mu", wall_seconds={"iid": 1.0, "walk": 3.0})

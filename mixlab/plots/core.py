@@ -20,8 +20,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from mixlab import invariants as _inv
-from mixlab._validate import check_array, check_group, check_int, check_probability
+from mixlab._validate import (
+    check_array,
+    check_int,
+    check_probability,
+    check_sample_dims,
+    optional_group,
+)
+from mixlab.invariants import (
+    _is_tree_like,
+    _probs_input,
+    assignment_probs,
+    coclustering,
+    predictive_density,
+)
+from mixlab.spec import _check_roles, resolve
 
 __all__ = ["component_colors", "plot_assignment", "plot_coclustering", "plot_mixture_fit"]
 
@@ -84,11 +97,15 @@ def _component_label(coord):
     return f"component {coord}"
 
 
+#: More histogram bars than this cannot be seen on any screen (and 10**9 of them need 7.45 GiB).
+_MAX_BINS = 100_000
+
+
 def _bin_edges(y, bins):
     if isinstance(bins, bool):
         raise TypeError(f"bins must be None, a number of bins, a numpy rule name or edges, got {bins!r}")
     if isinstance(bins, numbers.Integral):
-        bins = check_int(bins, "bins", minimum=1)
+        bins = check_int(bins, "bins", minimum=1, maximum=_MAX_BINS)
     elif not isinstance(bins, str):
         bins = check_array(bins, "bins", ndim=1, min_size=2)
         if np.any(np.diff(bins) <= 0):
@@ -131,7 +148,7 @@ def plot_mixture_fit(
     ----------
     y : array_like or None
         The observations, 1-D. ``None`` takes ``observed_data["y"]`` from ``idata``.
-    idata : xarray.DataTree, arviz.InferenceData or xarray.Dataset
+    idata : xarray.DataTree or xarray.Dataset
         Posterior with ``w``, ``mu``, ``sigma`` (and ``nu`` for Student-t components).
     components : bool, default False
         Also draw the weighted component densities (dashed, one colour per component).
@@ -180,22 +197,26 @@ def plot_mixture_fit(
     for flag, name in ((components, "components"), (rug, "rug")):
         if not isinstance(flag, bool | np.bool_):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
-    names = _inv._check_roles(var_names)
-    if names["beta"] in check_group(idata, group).data_vars:
+    spec = resolve(idata, family=family, nu=nu, group=group, dim=dim, sample_dims=sample_dims,
+                   var_names=var_names)
+    if spec.has_beta:
         raise ValueError(
-            f"the posterior has slopes '{names['beta']}' (mixture regression), whose density of y "
-            "depends on x; use mixlab.invariants.predictive_density(idata, grid, x=...) per value of x"
+            f"the posterior has slopes '{spec.names['beta']}' (mixture regression), whose density "
+            "of y depends on x; use mixlab.invariants.predictive_density(idata, grid, x=...) per "
+            "value of x"
         )
-    y_arr, _ = _inv._observed_y(idata, y, names=names, obs_dim="obs")
+    if spec.event_ndim:
+        raise ValueError(
+            f"plot_mixture_fit draws 1-D densities; the families {spec.family_names} model vectors:"
+            " use mixlab.plots.plot_ellipses"
+        )
+    y_arr, _ = spec.observations(y)
     edges = None if bins is None else _bin_edges(y_arr, bins)
     if grid is None:
         lo, hi = float(y_arr.min()), float(y_arr.max())
         pad = 0.1 * (hi - lo) if hi > lo else 1.0
         grid = np.linspace(lo - pad, hi + pad, 400)
-    dens = _inv.predictive_density(
-        idata, grid, ci_prob=ci_prob, components=components, family=family, nu=nu, group=group,
-        dim=dim, sample_dims=sample_dims, var_names=var_names,
-    )
+    dens = predictive_density(spec, grid, ci_prob=ci_prob, components=components)
     ax = _check_ax(ax)
     g = dens["grid"].values
     top = float(dens["upper"].max())
@@ -240,14 +261,15 @@ def _check_order(order, n):
 
 def _y_for_axis(data, y, n, obs_dim, var_names):
     """y for placing or sorting observations, or None when there is none to be had."""
-    if y is None and not (isinstance(data, xr.DataTree) or hasattr(data, "_groups")):
+    if y is None and not isinstance(data, xr.DataTree):
         return None
-    names = _inv._check_roles(var_names)
+    names = _check_roles(var_names)
     if y is None:
-        obs = _inv._optional_group(data, "observed_data")
+        obs = optional_group(data, "observed_data")
         if obs is None or names["y"] not in obs.data_vars:
             return None
-    y_arr, _ = _inv._observed_y(data, y, names=names, obs_dim=obs_dim)
+        y = obs[names["y"]].values
+    y_arr = check_array(y, "y", ndim=1)
     if y_arr.size != n:
         raise ValueError(f"y has {y_arr.size} value(s) but there are {n} observations; pass matching y")
     return y_arr
@@ -319,7 +341,7 @@ def plot_coclustering(
         if c.shape[0] != c.shape[1] or np.any(c < 0) or np.any(c > 1):
             raise ValueError("data must be a square co-clustering matrix with entries in [0, 1]")
     else:
-        c = _inv.coclustering(
+        c = coclustering(
             data, y, method=method, family=family, nu=nu, x=x, group=group, dim=dim,
             obs_dim=obs_dim, sample_dims=sample_dims, var_names=var_names,
         ).values
@@ -408,13 +430,13 @@ def plot_assignment(
     ['component 0', 'component 1']
     """
     threshold = check_probability(threshold, "threshold", low_open=True)
-    sample_dims = _inv._check_sample_dims(sample_dims)
+    sample_dims = check_sample_dims(sample_dims)
     if isinstance(data, xr.DataArray):
-        values, _ = _inv._probs_input(data, dim=dim, obs_dim=obs_dim, sample_dims=sample_dims)
+        values, _ = _probs_input(data, dim=dim, obs_dim=obs_dim, sample_dims=sample_dims)
         pbar = values.mean(axis=0)
         coords = data[dim].values if dim in data.coords else np.arange(data.sizes[dim])
-    elif _inv._is_tree_like(data):
-        p = _inv.assignment_probs(
+    elif _is_tree_like(data):
+        p = assignment_probs(
             data, y, x=x, family=family, nu=nu, group=group, dim=dim, obs_dim=obs_dim,
             sample_dims=sample_dims, var_names=var_names,
         )

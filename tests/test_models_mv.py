@@ -1,4 +1,5 @@
-"""Tests for mixlab.multivariate: the MvNormal mixture builder, its start values, memberships, plot."""
+"""Tests for mixlab.models.mv_gmm (the MvNormal mixture builder), its start values, its memberships
+through mixlab.invariants.assignment_probs (family "mv_normal") and mixlab.plots.ellipses."""
 
 from __future__ import annotations
 
@@ -15,16 +16,14 @@ import pytest
 import xarray as xr
 from _checks import check_recovered
 from _shared import evaluate_only, run_once
+from scipy import stats
+from scipy.special import logsumexp
 
-from mixlab.multivariate import (
-    OrderedFirstFeature,
-    _mixture_logp,
-    assignment_probs,
-    initvals,
-    mv_gmm,
-    plot_ellipses,
-)
-from mixlab.plots import component_colors
+from mixlab.invariants import assignment_probs
+from mixlab.models import OrderedFirstFeature, initvals, mv_gmm
+from mixlab.models.multivariate import _mixture_logp
+from mixlab.plots.core import component_colors
+from mixlab.plots.ellipses import plot_ellipses
 
 
 def _two_clusters(n=120, seed=0):
@@ -172,7 +171,7 @@ def test_builder_bad_input(args, kwargs, exc, match):
 def test_initvals_bad_input():
     with pytest.raises(TypeError, match="must be a pymc.Model"):
         initvals("model")
-    with pytest.raises(ValueError, match="was not built by mixlab.multivariate.mv_gmm"):
+    with pytest.raises(ValueError, match="was not built by mixlab.models"):
         initvals(pm.Model())
 
 
@@ -194,7 +193,7 @@ def fit():
             pm.compute_log_likelihood(idata, model=model, progressbar=False)
         return idata
 
-    return y, z, model, run_once("test_multivariate-fit", sample)
+    return y, z, model, run_once("test_models_mv-fit", sample)
 
 
 def test_fit_recovers_the_clusters(fit):
@@ -254,23 +253,54 @@ def test_assignment_probs_known_values_and_permutation():
     np.testing.assert_allclose(q, p[:, ::-1])
 
 
+def _random_posterior(rng, chains=2, draws=5, K=3, d=3):
+    w = rng.dirichlet(np.ones(K), size=(chains, draws))
+    mu = rng.normal(size=(chains, draws, K, d)) * 2
+    a = rng.normal(size=(chains, draws, K, d, d))
+    cov = a @ np.swapaxes(a, -1, -2) + 0.5 * np.eye(d)
+    sd = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
+    corr = cov / (sd[..., :, None] * sd[..., None, :])
+    dims = ("chain", "draw", "component")
+    post = xr.Dataset({"w": (dims, w), "mu": ((*dims, "feature"), mu),
+                       "sigma": ((*dims, "feature"), sd),
+                       "corr": ((*dims, "feature", "feature_bis"), corr)})
+    return post, cov
+
+
+def test_assignment_probs_match_an_independent_reference():
+    """invariants.assignment_probs on a mv_gmm-shaped posterior (family "mv_normal", found from `corr`
+    and mu's feature dim) equals w_k N(y | mu_k, Sigma_k) / sum_j ... computed with scipy, to 1e-12.
+    (Before mixlab.multivariate.assignment_probs was removed, the two agreed to 3e-15.)"""
+    rng = np.random.default_rng(3)
+    post, cov = _random_posterior(rng)
+    y = rng.normal(size=(30, 3)) * 3
+    y[0] = [1e4, -1e4, 0.0]  # far from every component: still finite probabilities
+    p = assignment_probs(post, y)
+    assert p.dims == ("chain", "draw", "obs", "component")
+    w, mu = post["w"].values, post["mu"].values
+    logp = np.empty((*w.shape[:2], y.shape[0], w.shape[-1]))
+    for c, s, k in np.ndindex(*w.shape):
+        logp[c, s, :, k] = np.log(w[c, s, k]) + stats.multivariate_normal.logpdf(y, mu[c, s, k], cov[c, s, k])
+    expected = np.exp(logp - logsumexp(logp, axis=-1, keepdims=True))
+    np.testing.assert_allclose(p.values, expected, rtol=0, atol=1e-12)
+    # observed data read from a DataTree give the same result
+    tree = xr.DataTree.from_dict({"posterior": post,
+                                  "observed_data": xr.Dataset({"y": (("obs", "feature"), y)})})
+    np.testing.assert_allclose(assignment_probs(tree).values, p.values, rtol=0, atol=1e-15)
+
+
 @pytest.mark.parametrize(
-    ("data", "kwargs", "exc", "match"),
+    ("kwargs", "match"),
     [
-        (xr.Dataset({"w": (("chain", "draw", "component"), np.ones((1, 1, 2)))}), {}, ValueError,
-         r"no variable\(s\) \['mu', 'sigma', 'corr'\]"),
-        (None, {"y": np.ones((3, 3))}, ValueError, "3 columns but the posterior has 2 features"),
-        (None, {"y": None}, ValueError, "y is required when idata is a Dataset"),
-        (None, {"sample_dims": ("sample",)}, ValueError, "no dimension 'sample'"),
+        ({"y": np.ones((3, 3))}, "3 columns but the posterior has 2 features"),
+        ({"y": None}, "y was not given"),
+        ({"sample_dims": ("sample",)}, "no dimension 'sample'"),
     ],
 )
-def test_assignment_probs_bad_input(data, kwargs, exc, match):
-    if data is None:
-        data = _posterior([0.5, 0.5], [[0, 0], [5, 5]], np.ones((2, 2)),
-                          np.broadcast_to(np.eye(2), (2, 2, 2)))
-    args = {"y": np.zeros((2, 2))}
-    args.update(kwargs)
-    with pytest.raises(exc, match=match):
+def test_assignment_probs_bad_input(kwargs, match):
+    data = _posterior([0.5, 0.5], [[0, 0], [5, 5]], np.ones((2, 2)), np.broadcast_to(np.eye(2), (2, 2, 2)))
+    args = {"y": np.zeros((2, 2))} | kwargs
+    with pytest.raises(ValueError, match=match):
         assignment_probs(data, **args)
 
 
@@ -304,7 +334,11 @@ def test_plot_ellipses_level_contains_the_right_share_of_points():
     [
         ({"idata": None}, TypeError, "idata is required"),
         ({"levels": (0.5, 1.5)}, ValueError, r"levels must be probabilities in \(0, 1\)"),
-        ({"levels": "a"}, ValueError, "could not convert|levels must be"),
+        ({"levels": "a"}, TypeError, "levels must be a sequence of probabilities"),
+        ({"levels": ()}, ValueError, r"levels must be probabilities in \(0, 1\)"),
+        ({"features": (0, 2)}, ValueError, r"two distinct column indices in \[0, 1\]"),
+        ({"features": 0}, TypeError, "features must be a pair"),
+        ({"rng": "seed"}, TypeError, "rng must be a numpy.random.Generator"),
         ({"n_draws": -1}, ValueError, "n_draws must be >= 0"),
         ({"features": (0, 0)}, ValueError, "two distinct column indices"),
         ({"features": "ab"}, TypeError, "features must be a pair"),
@@ -318,3 +352,44 @@ def test_plot_ellipses_bad_input(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         plot_ellipses(args.pop("y"), args.pop("idata"), **args)
     plt.close("all")
+
+
+def test_plot_ellipses_reads_observed_data_and_matches_explicit_y():
+    rng = np.random.default_rng(4)
+    post, _ = _random_posterior(rng, K=2, d=2)
+    post = post.assign_coords(feature=["u", "v"])
+    y = rng.normal(size=(25, 2)) * 2
+    tree = xr.DataTree.from_dict({"posterior": post,
+                                  "observed_data": xr.Dataset({"y": (("obs", "feature"), y)})})
+    a = plot_ellipses(None, tree, n_draws=3, rng=1)
+    b = plot_ellipses(y, post, n_draws=3, rng=1)
+    assert (a.get_xlabel(), a.get_ylabel()) == ("u", "v")
+    assert len(a.lines) == len(b.lines) == 2 * 2 + 2 * 3
+    for la, lb in zip(a.lines, b.lines, strict=True):
+        np.testing.assert_array_equal(la.get_xydata(), lb.get_xydata())
+    # points are coloured by their posterior-mean most probable component
+    labels = assignment_probs(post, y).mean(("chain", "draw")).values.argmax(axis=1)
+    sizes = [len(c.get_offsets()) for c in b.collections]
+    assert sizes == [int(np.sum(labels == k)) for k in range(2)]
+    plt.close("all")
+
+
+def test_plot_ellipses_swaps_axes_with_features():
+    post = _posterior([1.0], [[1.0, 7.0]], [[1.0, 2.0]], [np.eye(2)])
+    ax = plot_ellipses(np.array([[1.0, 7.0], [1.5, 6.0]]), post, levels=0.5, n_draws=0,
+                       features=(1, 0))
+    xy = ax.lines[0].get_xydata()
+    # features=(1, 0): x axis is feature "b" (mean 7, sd 2), y axis is "a" (mean 1, sd 1)
+    assert xy[:, 0].mean() == pytest.approx(7.0, abs=0.05) and xy[:, 1].mean() == pytest.approx(1.0, abs=0.05)
+    assert np.ptp(xy[:, 0]) == pytest.approx(2 * np.ptp(xy[:, 1]), rel=1e-3)
+    assert ax.get_xlabel() == "b"
+    plt.close(ax.figure)
+
+
+def test_plot_ellipses_rejects_a_non_positive_definite_correlation_without_a_figure():
+    bad = np.array([[[1.0, 0.5], [0.5, 1.0]], [[1.0, 1.5], [1.5, 1.0]]])  # |corr| > 1 in component 1
+    post = _posterior([0.5, 0.5], [[0, 0], [5, 5]], np.ones((2, 2)), bad)
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match="'corr' is not a positive-definite correlation matrix.*component 1"):
+        plot_ellipses(np.zeros((3, 2)), post)
+    assert plt.get_fignums() == before  # validation happens before a figure is made

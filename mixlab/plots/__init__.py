@@ -1,0 +1,16 @@
+"""Figures of mixture fits: the fitted density, co-clustering, memberships and (2-D) ellipses.
+
+:mod:`mixlab.plots.core` draws the univariate figures; :mod:`mixlab.plots.ellipses` the
+multivariate ones. Import them from here.
+"""
+
+from mixlab.plots.core import (
+    component_colors,
+    plot_assignment,
+    plot_coclustering,
+    plot_mixture_fit,
+)
+from mixlab.plots.ellipses import plot_ellipses
+
+__all__ = ["component_colors", "plot_assignment", "plot_coclustering", "plot_ellipses",
+           "plot_mixture_fit"]
