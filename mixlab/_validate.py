@@ -26,6 +26,7 @@ __all__ = [
     "check_int",
     "check_name",
     "check_positive",
+    "check_probs",
     "check_probability",
     "check_rng",
     "check_sample_dims",
@@ -34,6 +35,7 @@ __all__ = [
     "check_sizes",
     "check_var_names",
     "optional_group",
+    "pick_variable",
 ]
 
 
@@ -215,6 +217,27 @@ def optional_group(data, group, *, name="idata"):
         return None
 
 
+def pick_variable(var_name, names, *, where, kind="variables", fix="fix var_name"):
+    """``var_name`` if it is one of ``names``, or the only name when ``var_name`` is None.
+
+    ``where`` starts the messages ("the model", "idata['log_likelihood']"); ``kind`` names what
+    ``names`` are; ``fix`` says how to repair a name that is not there.
+    """
+    names = list(names)
+    have = ", ".join(map(str, names)) or "none"
+    if var_name is None:
+        if len(names) != 1:
+            raise ValueError(
+                f"{where} holds {len(names)} {kind} ({have}); pass var_name=... to pick one"
+            )
+        return names[0]
+    if not isinstance(var_name, str):
+        raise TypeError(f"var_name must be a variable name (str) or None, got {var_name!r}")
+    if var_name not in names:
+        raise ValueError(f"{where} has no {kind[:-1]} '{var_name}' ({kind}: {have}); {fix}")
+    return var_name
+
+
 def check_dims(obj, dims, *, name="posterior", hint=None):
     """Check that an xarray object has every dimension in ``dims``."""
     if isinstance(dims, str):
@@ -263,6 +286,52 @@ def check_sample_dims(sample_dims):
     if len(set(sample_dims)) != len(sample_dims):
         raise ValueError(f"sample_dims has repeated names: {tuple(sample_dims)}; list each dim once")
     return tuple(sample_dims)
+
+
+#: Tolerance on the row sums of assignment probabilities.
+_PROB_SUM_ATOL = 1e-5
+
+
+def check_probs(p, name="p"):
+    """Return ``p`` as a float64 array (draws, n, K) of probabilities whose rows sum to 1."""
+    if isinstance(p, xr.Dataset | xr.DataTree):
+        raise TypeError(f"{name} must be an array of shape (draws, n, K), got {type(p).__name__}")
+    arr = np.asarray(p)
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric, got values of type {arr.dtype}")
+    if arr.ndim != 3:
+        hint = (
+            "; flatten chain and draw first, e.g. p.reshape(-1, n, K)" if arr.ndim == 4 else ""
+        )
+        raise ValueError(f"{name} must be 3-dimensional (draws, n, K), got shape {_shape_str(arr.shape)}{hint}")
+    if 0 in arr.shape:
+        raise ValueError(f"{name} must have at least one draw, observation and component, got shape "
+                         f"{_shape_str(arr.shape)}")
+    arr = np.asarray(arr, dtype=np.float64)
+    # row sums by a matrix-vector product (5x faster than .sum(axis=-1) over a short last axis);
+    # NaN or inf in any entry shows up in its row sum
+    sums = np.matmul(arr, np.ones(arr.shape[-1]))
+    if not np.all(np.isfinite(sums)):
+        bad = int(np.size(sums) - np.isfinite(sums).sum())
+        raise ValueError(
+            f"{name} contains NaN or infinite values in {bad} (draw, observation) row(s); "
+            "compute the probabilities on the log scale (log-sum-exp) or drop those draws"
+        )
+    lo, hi = arr.min(), arr.max()
+    if lo < 0 or hi > 1 + _PROB_SUM_ATOL:
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1], got values from {lo:.6g} to {hi:.6g}"
+        )
+    sums -= 1.0
+    np.abs(sums, out=sums)
+    worst = int(np.argmax(sums))
+    if sums.flat[worst] > _PROB_SUM_ATOL:
+        t, i = np.unravel_index(worst, sums.shape)
+        raise ValueError(
+            f"{name} rows must sum to 1 over the K components (got {arr[t, i].sum():.6g} at draw "
+            f"{t}, observation {i}); normalize with p / p.sum(axis=-1, keepdims=True)"
+        )
+    return arr
 
 
 def check_dim_names(*, dim, sample_dims, obs_dim=None):

@@ -367,3 +367,24 @@ def test_outputs_beyond_the_memory_limit_are_lazy_or_refused(monkeypatch):
     assert labels.shape == (5, 10)
     with pytest.raises(ValueError, match="rows must index the 30 observations"):
         coclustering(post, y, rows=[0, 30], cols=[1])
+
+
+def test_relabelling_a_hidden_markov_posterior_permutes_the_transition_matrix_on_both_axes():
+    from mixlab.relabel import relabel
+
+    rng = np.random.default_rng(5)
+    k, draws = 3, 6
+    mu = rng.normal(0, 3, (1, draws, k))
+    P = rng.dirichlet(np.ones(k), size=(1, draws, k))
+    post = _post(w=(DIMS, rng.dirichlet(np.ones(k), size=(1, draws))), mu=(DIMS, mu),
+                 sigma=(DIMS, rng.uniform(0.5, 1.5, (1, draws, k))),
+                 P=(("chain", "draw", "component", "component_to"), P))
+    out = relabel(post, "sort", by="mu")
+    perm = out["relabel_perm"].values[0]
+    for s in range(draws):
+        np.testing.assert_array_equal(out["P"].values[0, s], P[0, s][np.ix_(perm[s], perm[s])])
+    # the smoothed states follow the labels: relabelling permutes them and nothing else
+    y = rng.normal(0, 3, 7)
+    before, after = assignment_probs(post, y).values[0], assignment_probs(out, y).values[0]
+    for s in range(draws):
+        np.testing.assert_allclose(after[s], before[s][:, perm[s]], rtol=1e-10)

@@ -9,6 +9,8 @@ import pymc as pm
 import pytensor
 from pymc.initial_point import make_initial_point_fn
 
+from mixlab._validate import pick_variable
+
 #: Sampler settings a :class:`PyMCSamplingWrapper` and :func:`fit_k_range` use unless told otherwise.
 DEFAULT_SAMPLE_KWARGS = {
     "draws": 500,
@@ -87,20 +89,7 @@ def start_values(model, initvals, what):
 def check_observed(model, var_name):
     """Return the observed variable's name and first dim; refuse latent-label models."""
     observed = [rv.name for rv in model.observed_RVs]
-    if var_name is None:
-        if len(observed) != 1:
-            raise ValueError(
-                f"the model has {len(observed)} observed variables ({', '.join(observed) or 'none'}); "
-                "pass var_name=... to pick one"
-            )
-        var_name = observed[0]
-    elif not isinstance(var_name, str):
-        raise TypeError(f"var_name must be a variable name (str) or None, got {var_name!r}")
-    elif var_name not in observed:
-        raise ValueError(
-            f"the model has no observed variable '{var_name}' (observed: "
-            f"{', '.join(observed) or 'none'}); fix var_name"
-        )
+    var_name = pick_variable(var_name, observed, where="the model", kind="observed variables")
     discrete = [rv.name for rv in model.free_RVs if rv.type.dtype.startswith(("int", "uint", "bool"))]
     if discrete:
         raise ValueError(

@@ -93,8 +93,8 @@ def kfold(
 
     References
     ----------
-    Vehtari, A., Gelman, A. and Gabry, J. (2017). Practical Bayesian model evaluation using
-    leave-one-out cross-validation and WAIC. *Statistics and Computing* 27, 1413-1432.
+    Vehtari, Gelman and Gabry (2017), as in :class:`PyMCSamplingWrapper`: K-fold
+    cross-validation is their recommendation where importance sampling fails.
 
     Examples
     --------

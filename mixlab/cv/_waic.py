@@ -14,7 +14,7 @@ import xarray as xr
 from arviz_stats.utils import ELPDData
 from scipy.special import logsumexp
 
-from mixlab._validate import check_group, check_name
+from mixlab._validate import check_group, check_name, pick_variable
 from mixlab._validate import check_sample_dims as _check_sample_dims
 
 __all__ = ["WAIC_VARIANCE_THRESHOLD", "ELPDDataWAIC", "elpd_table", "waic"]
@@ -85,23 +85,9 @@ class ELPDDataWAIC(ELPDData):
 def _log_likelihood_var(data, group, var_name, *, name="idata"):
     """Return the DataArray of the pointwise log-likelihood named ``var_name`` (or the only one)."""
     ds = check_group(data, check_name(group, "group"), name=name)
-    names = list(ds.data_vars)
-    if var_name is None:
-        if len(names) != 1:
-            have = ", ".join(map(str, names)) or "none"
-            raise ValueError(
-                f"{name}['{group}'] holds {len(names)} variables ({have}); pass var_name=... to pick "
-                "the observed variable"
-            )
-        var_name = names[0]
-    elif not isinstance(var_name, str):
-        raise TypeError(f"var_name must be a variable name (str) or None, got {var_name!r}")
-    elif var_name not in ds.data_vars:
-        have = ", ".join(map(str, names)) or "none"
-        raise ValueError(
-            f"{name}['{group}'] has no variable '{var_name}' (variables: {have}); fix var_name, or "
-            "run pm.compute_log_likelihood(idata, model=model) first"
-        )
+    var_name = pick_variable(
+        var_name, ds.data_vars, where=f"{name}['{group}']",
+        fix="fix var_name, or run pm.compute_log_likelihood(idata, model=model) first")
     return ds[var_name]
 
 

@@ -13,7 +13,7 @@ from scipy.special import ndtr
 
 from mixlab._validate import check_array, check_group, check_probability
 from mixlab.diagnostics._inputs import check_layout
-from mixlab.invariants import _setup
+from mixlab.spec import resolve
 
 __all__ = ["component_overlap"]
 
@@ -201,9 +201,9 @@ def component_overlap(
         raise ValueError(f"ci_kind must be 'eti' or 'hdi', got {ci_kind!r}")
     # the layout (dim not a sample dim, no empty axis) first: a clear message instead of numpy's
     check_layout(check_group(idata, group), dim=dim, sample_dims=sample_dims, group=group)
-    # mixlab.invariants is the one place that reads and checks w, mu, sigma by role
-    post, params, names = _setup(idata, group=group, dim=dim, sample_dims=sample_dims,
-                                 var_names=var_names, family=None, nu=None)
+    # the posterior spec is the one place that reads and checks w, mu, sigma by role
+    spec = resolve(idata, group=group, dim=dim, sample_dims=sample_dims, var_names=var_names)
+    post, params, names = spec.posterior, spec.draws(), spec.names
     other_vars = [role for role in ("nu", "beta") if names[role] in post.data_vars]
     if other_vars:
         what = {"nu": "Student-t degrees of freedom", "beta": "regression slopes"}[other_vars[0]]

@@ -124,10 +124,8 @@ def student_t_mixture(y, K, *, ordered=True, nu=None, priors=None):
 
     Parameters
     ----------
-    y : array_like, shape (n,)
-        Observations; finite, at least one.
-    K : int
-        Number of components, at least 1.
+    y, K
+        Observations and number of components, as in :func:`gmm`.
     ordered : bool, default True
         Ordered means, as in :func:`gmm`.
     nu : float or array_like of shape (K,), optional
@@ -287,10 +285,8 @@ def latent_gmm(y, K, *, priors=None):
 
     Parameters
     ----------
-    y : array_like, shape (n,)
-        Observations; finite, at least one.
-    K : int
-        Number of components, at least 2.
+    y, K
+        Observations and number of components (at least 2 here), as in :func:`gmm`.
     priors : dict, optional
         As :func:`gmm`.
 

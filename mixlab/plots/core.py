@@ -24,17 +24,11 @@ from mixlab._validate import (
     check_array,
     check_int,
     check_probability,
-    check_sample_dims,
     optional_group,
 )
-from mixlab.invariants import (
-    _is_tree_like,
-    _probs_input,
-    assignment_probs,
-    coclustering,
-    predictive_density,
-)
-from mixlab.spec import _check_roles, resolve
+from mixlab.invariants import assignment_probs, coclustering, predictive_density
+from mixlab.invariants._common import dims_of, is_tree_like, probs_input
+from mixlab.spec import _check_roles, resolve_options
 
 __all__ = ["component_colors", "plot_assignment", "plot_coclustering", "plot_mixture_fit"]
 
@@ -129,12 +123,7 @@ def plot_mixture_fit(
     ci_prob=0.94,
     grid=None,
     ax=None,
-    family=None,
-    nu=None,
-    group="posterior",
-    dim="component",
-    sample_dims=("chain", "draw"),
-    var_names=None,
+    **options,
 ):
     """Histogram of the data with the posterior mixture density and its credible band.
 
@@ -163,12 +152,14 @@ def plot_mixture_fit(
         its range on each side.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when ``None``.
-    family, nu, group, dim, sample_dims, var_names
-        As in :func:`mixlab.invariants.assignment_probs`.
+    **options
+        How to read the posterior (``family``, ``nu``, ``group``, ``dim``, ``obs_dim``,
+        ``sample_dims``, ``var_names``), as in :func:`mixlab.spec.resolve`.
 
     Returns
     -------
     matplotlib.axes.Axes
+        The axes of the histogram and the density.
 
     Raises
     ------
@@ -197,8 +188,7 @@ def plot_mixture_fit(
     for flag, name in ((components, "components"), (rug, "rug")):
         if not isinstance(flag, bool | np.bool_):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
-    spec = resolve(idata, family=family, nu=nu, group=group, dim=dim, sample_dims=sample_dims,
-                   var_names=var_names)
+    spec = resolve_options(idata, options, "plot_mixture_fit")
     if spec.has_beta:
         raise ValueError(
             f"the posterior has slopes '{spec.names['beta']}' (mixture regression), whose density "
@@ -232,9 +222,9 @@ def plot_mixture_fit(
     ax.plot(g, dens["mean"].values, color=MIXTURE_COLOR, linewidth=2, label="posterior mean density")
     if components:
         comp = dens["components"]
-        colors = component_colors(comp.sizes[dim])
-        for k, coord in enumerate(comp[dim].values):
-            ax.plot(g, comp.isel({dim: k}).values, "--", color=colors[k], linewidth=1.5,
+        colors = component_colors(comp.sizes[spec.dim])
+        for k, coord in enumerate(comp[spec.dim].values):
+            ax.plot(g, comp.isel({spec.dim: k}).values, "--", color=colors[k], linewidth=1.5,
                     label=_component_label(coord))
     ax.set_xlim(g.min(), g.max())
     ax.set_ylim(0.0, 1.3 * top if top > 0 else 1.0)  # head room for the legend
@@ -259,7 +249,7 @@ def _check_order(order, n):
     return order
 
 
-def _y_for_axis(data, y, n, obs_dim, var_names):
+def _y_for_axis(data, y, n, var_names):
     """y for placing or sorting observations, or None when there is none to be had."""
     if y is None and not isinstance(data, xr.DataTree):
         return None
@@ -283,14 +273,8 @@ def plot_coclustering(
     ax=None,
     cmap="viridis",
     method="probs",
-    family=None,
-    nu=None,
     x=None,
-    group="posterior",
-    dim="component",
-    obs_dim="obs",
-    sample_dims=("chain", "draw"),
-    var_names=None,
+    **options,
 ):
     """Heatmap of the posterior co-clustering matrix :math:`\\Pr(z_i = z_j \\mid y)`.
 
@@ -311,7 +295,7 @@ def plot_coclustering(
         Axes to draw on; a new figure is made when ``None``.
     cmap : str, default "viridis"
         Matplotlib colour map.
-    method, family, nu, x, group, dim, obs_dim, sample_dims, var_names
+    method, x, **options
         As in :func:`mixlab.invariants.coclustering`.
 
     Returns
@@ -336,22 +320,20 @@ def plot_coclustering(
     >>> ax.get_title()
     'Posterior co-clustering'
     """
+    obs_dim = options.get("obs_dim", "obs")
     if _is_matrix(data, obs_dim):
         c = check_array(data.values, "data", ndim=2)
         if c.shape[0] != c.shape[1] or np.any(c < 0) or np.any(c > 1):
             raise ValueError("data must be a square co-clustering matrix with entries in [0, 1]")
     else:
-        c = coclustering(
-            data, y, method=method, family=family, nu=nu, x=x, group=group, dim=dim,
-            obs_dim=obs_dim, sample_dims=sample_dims, var_names=var_names,
-        ).values
+        c = coclustering(data, y, method=method, x=x, **options).values
     n = c.shape[0]
     sort_note = ""
     if order is not None:
         idx = _check_order(order, n)
         sort_note = " (given order)"
     else:
-        y_arr = _y_for_axis(data, y, n, obs_dim, var_names)
+        y_arr = _y_for_axis(data, y, n, options.get("var_names"))
         if y_arr is None:
             idx = np.arange(n)
         else:
@@ -374,14 +356,8 @@ def plot_assignment(
     *,
     ax=None,
     threshold=0.9,
-    family=None,
-    nu=None,
     x=None,
-    group="posterior",
-    dim="component",
-    obs_dim="obs",
-    sample_dims=("chain", "draw"),
-    var_names=None,
+    **options,
 ):
     """Posterior membership probability of every observation in every component.
 
@@ -403,12 +379,15 @@ def plot_assignment(
         Axes to draw on; a new figure is made when ``None``.
     threshold : float, default 0.9
         Observations whose largest membership probability is below this are circled.
-    family, nu, x, group, dim, obs_dim, sample_dims, var_names
-        As in :func:`mixlab.invariants.assignment_probs`.
+    x : array_like, optional
+        Covariate of a mixture regression, as in :func:`mixlab.invariants.assignment_probs`.
+    **options
+        Posterior options, as in :func:`plot_mixture_fit`.
 
     Returns
     -------
     matplotlib.axes.Axes
+        The axes of the membership curves.
 
     Raises
     ------
@@ -430,25 +409,23 @@ def plot_assignment(
     ['component 0', 'component 1']
     """
     threshold = check_probability(threshold, "threshold", low_open=True)
-    sample_dims = check_sample_dims(sample_dims)
     if isinstance(data, xr.DataArray):
-        values, _ = _probs_input(data, dim=dim, obs_dim=obs_dim, sample_dims=sample_dims)
+        dim, sample_dims, obs_dim = dims_of(data, options)
+        values, _ = probs_input(data, dim=dim, obs_dim=obs_dim, sample_dims=sample_dims)
         pbar = values.mean(axis=0)
         coords = data[dim].values if dim in data.coords else np.arange(data.sizes[dim])
-    elif _is_tree_like(data):
-        p = assignment_probs(
-            data, y, x=x, family=family, nu=nu, group=group, dim=dim, obs_dim=obs_dim,
-            sample_dims=sample_dims, var_names=var_names,
-        )
-        pbar = p.mean(sample_dims).transpose(obs_dim, dim).values
-        coords = p[dim].values
+    elif is_tree_like(data):
+        spec = resolve_options(data, options, "plot_assignment")
+        p = assignment_probs(spec, y, x=x)
+        pbar = p.mean(spec.sample_dims).transpose(spec.obs_dim, spec.dim).values
+        coords = p[spec.dim].values
     else:
         raise TypeError(
             "data must be a DataTree/Dataset posterior or the DataArray from assignment_probs, "
             f"got {type(data).__name__}"
         )
     n, k = pbar.shape
-    y_arr = _y_for_axis(data, y, n, obs_dim, var_names)
+    y_arr = _y_for_axis(data, y, n, options.get("var_names"))
     if y_arr is None:
         pos, xlabel = np.arange(n, dtype=float), "observation"
     else:

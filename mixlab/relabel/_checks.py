@@ -1,7 +1,7 @@
 """Input checks of the relabelling functions (array and labelled layers).
 
 The generic checks come from :mod:`mixlab._validate`; this module holds the ones specific to
-relabelling: assignment probabilities, integer labels in ``[0, K)``, and the names of the
+relabelling: integer labels in ``[0, K)``, and the names of the
 component, observation and sample dims, which must all differ.
 """
 
@@ -13,59 +13,14 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from mixlab._validate import check_array
+from mixlab._validate import _shape_str as shape_str  # noqa: F401 (the relabel modules use it)
+from mixlab._validate import (
+    check_array,
+    check_probs,  # noqa: F401 (the array algorithms import it from here)
+)
 
 #: Methods understood by :func:`relabel` and :func:`switching_report`.
 METHODS = ("sort", "stephens", "ecr", "ecr_iterative")
-
-#: Tolerance on the row sums of assignment probabilities.
-_SUM_ATOL = 1e-5
-
-
-def shape_str(shape):
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def check_probs(p, name="p"):
-    """Return ``p`` as a float64 array (draws, n, K) of probabilities whose rows sum to 1."""
-    if isinstance(p, xr.Dataset | xr.DataTree):
-        raise TypeError(f"{name} must be an array of shape (draws, n, K), got {type(p).__name__}")
-    arr = np.asarray(p)
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got values of type {arr.dtype}")
-    if arr.ndim != 3:
-        hint = (
-            "; flatten chain and draw first, e.g. p.reshape(-1, n, K)" if arr.ndim == 4 else ""
-        )
-        raise ValueError(f"{name} must be 3-dimensional (draws, n, K), got shape {shape_str(arr.shape)}{hint}")
-    if 0 in arr.shape:
-        raise ValueError(f"{name} must have at least one draw, observation and component, got shape "
-                         f"{shape_str(arr.shape)}")
-    arr = np.asarray(arr, dtype=np.float64)
-    # row sums by a matrix-vector product (5x faster than .sum(axis=-1) over a short last axis);
-    # NaN or inf in any entry shows up in its row sum
-    sums = np.matmul(arr, np.ones(arr.shape[-1]))
-    if not np.all(np.isfinite(sums)):
-        bad = int(np.size(sums) - np.isfinite(sums).sum())
-        raise ValueError(
-            f"{name} contains NaN or infinite values in {bad} (draw, observation) row(s); "
-            "compute the probabilities on the log scale (log-sum-exp) or drop those draws"
-        )
-    lo, hi = arr.min(), arr.max()
-    if lo < 0 or hi > 1 + _SUM_ATOL:
-        raise ValueError(
-            f"{name} must hold probabilities in [0, 1], got values from {lo:.6g} to {hi:.6g}"
-        )
-    sums -= 1.0
-    np.abs(sums, out=sums)
-    worst = int(np.argmax(sums))
-    if sums.flat[worst] > _SUM_ATOL:
-        t, i = np.unravel_index(worst, sums.shape)
-        raise ValueError(
-            f"{name} rows must sum to 1 over the K components (got {arr[t, i].sum():.6g} at draw "
-            f"{t}, observation {i}); normalize with p / p.sum(axis=-1, keepdims=True)"
-        )
-    return arr
 
 
 def check_labels(z, name, k, *, ndim):

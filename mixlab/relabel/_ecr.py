@@ -166,24 +166,22 @@ def ecr_iterative(z, K, max_iter=100, pivot=None):
     Returns
     -------
     perm : numpy.ndarray of int64, shape (draws, K)
-        ``relabeled[t, j] = original[t, perm[t, j]]``.
+        One permutation per draw, read as in :func:`ecr`.
 
     Raises
     ------
-    TypeError
-        If ``z`` or ``pivot`` do not hold integers, or ``K``/``max_iter`` are not integers.
-    ValueError
-        If the shapes are wrong, ``K < 1``, ``max_iter < 1`` or a label is outside ``[0, K)``;
-        if ``K`` is so large that one draw's ``K x K`` agreement table would not fit in memory.
+    TypeError, ValueError
+        As :func:`ecr`; also if ``max_iter`` is not an integer >= 1.
 
     References
     ----------
-    - Papastamoulis, P. and Iliopoulos, G. (2010). An artificial allocations based solution
-      to the label switching problem in Bayesian analysis of mixtures of distributions.
-      *Journal of Computational and Graphical Statistics*, 19(2), 313-331.
+    - Papastamoulis and Iliopoulos (2010), as in :func:`ecr`; the iteration is their
+      Algorithm 2 (ECR-ITERATIVE-1).
 
     Examples
     --------
+    Three draws, the last with its two labels swapped:
+
     >>> import numpy as np
     >>> from mixlab.relabel import ecr_iterative
     >>> z = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0]])

@@ -240,6 +240,10 @@ def _permute(ds, perm, *, dim, sample_dims, labels, method):
                     "it cannot be permuted draw by draw; drop it or broadcast it over the draws"
                 )
             out = _gather(da, perm_da, dim=dim, sample_dims=sample_dims, shape=shape)
+            to = f"{dim}_to"
+            if to in da.dims:  # a transition matrix: its columns name components too
+                out = _gather(out, perm_da.rename({dim: to}), dim=to, sample_dims=sample_dims,
+                              shape=shape)
             new[name] = da.copy(data=out.transpose(*da.dims).values)  # keeps coords and attrs
         elif name in labels:
             old = xr.DataArray(da.variable.astype(np.int64))
@@ -296,7 +300,9 @@ def relabel(
     the array layer, then applies it to **every** variable of ``group`` that has the ``dim``
     dimension -- weights, means, scales, slopes, derived quantities, including variables with
     further dims -- and relabels allocation variables (integer variables with ``obs_dim``, such
-    as ``z``) so that they name the new components. Variables without ``dim`` are unchanged.
+    as ``z``) so that they name the new components. Variables without ``dim`` are unchanged. A
+    variable that also has the dim ``f"{dim}_to"`` (the transition matrix ``P`` of a hidden Markov
+    model, rows and columns both states) is permuted along both.
 
     Parameters
     ----------

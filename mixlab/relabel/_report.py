@@ -13,6 +13,9 @@ from mixlab.relabel._posterior import _label_vars, _perm_for, _permute, prepare
 #: Default R-hat threshold of :func:`switching_report`.
 _RHAT_OK = 1.01
 
+#: Options of :func:`relabel` that :func:`switching_report` passes on to the methods.
+_RELABEL_OPTIONS = ("p", "y", "z", "pivot", "by", "family")
+
 
 def _rank_deviation(values):
     """Largest Kolmogorov-Smirnov distance between a chain's pooled ranks and the uniform.
@@ -95,18 +98,16 @@ def switching_evidence(da, *, dim="component", sample_dims=("chain", "draw")):
 
     Examples
     --------
-    Two chains that found the two components in opposite orders:
+    Four chains; the last two found the components in the opposite order:
 
     >>> import numpy as np, xarray as xr
     >>> from mixlab.relabel import switching_evidence
-    >>> rng = np.random.default_rng(0)
-    >>> mu = np.array([-3.0, 3.0]) + 0.1 * rng.standard_normal((2, 500, 2))
-    >>> mu[1] = mu[1, :, ::-1]
-    >>> da = xr.DataArray(mu, dims=("chain", "draw", "component"), name="mu")
-    >>> ev = switching_evidence(da)
-    >>> ev["rhat"].round(2).values, ev["rhat_sorted"].round(2).values
-    (array([1.83, 1.83]), array([1., 1.]))
-    >>> ev["rank_dev"].values, float(ev["off_modal"]), bool(ev["chains_disagree"])
+    >>> centres = np.array([[-3.0, 3.0], [-3.0, 3.0], [3.0, -3.0], [3.0, -3.0]])[:, None, :]
+    >>> noise = 0.1 * np.random.default_rng(0).standard_normal((4, 500, 2))
+    >>> ev = switching_evidence(xr.DataArray(centres + noise, dims=("chain", "draw", "component")))
+    >>> ev["rhat"].round(1).values, ev["rhat_sorted"].round(2).values
+    (array([1.7, 1.7]), array([1., 1.]))
+    >>> ev["rank_dev"].round(2).values, float(ev["off_modal"]), bool(ev["chains_disagree"])
     (array([0.5, 0.5]), 0.5, True)
     """
     import arviz as az
@@ -201,17 +202,12 @@ def switching_report(
     var_names=None,
     *,
     methods=("sort", "stephens", "ecr"),
-    p=None,
-    y=None,
-    z=None,
-    pivot=None,
-    by="mu",
-    family=None,
     rhat_threshold=_RHAT_OK,
     group="posterior",
     dim="component",
     obs_dim="obs",
     sample_dims=("chain", "draw"),
+    **relabel_options,
 ):
     """Evidence of label switching per component variable, and what each relabelling does to it.
 
@@ -243,12 +239,13 @@ def switching_report(
         Methods of :func:`relabel` to compare. ``"stephens"`` (and ``"ecr"`` without sampled
         allocations) need assignment probabilities: ``p``, or ``y``/``observed_data`` to compute
         them.
-    p, y, z, pivot, by, family
-        As in :func:`relabel`; probabilities are computed once and shared by the methods.
     rhat_threshold : float, default 1.01
         R-hat below which a variable counts as converged in the verdict.
     group, dim, obs_dim, sample_dims
         As in :func:`relabel`; ``sample_dims`` must be ``(chain dim, draw dim)``.
+    **relabel_options
+        ``p``, ``y``, ``z``, ``pivot``, ``by`` and ``family``, passed to the methods as in
+        :func:`relabel`; probabilities are computed once and shared by the methods.
 
     Returns
     -------
@@ -284,6 +281,14 @@ def switching_report(
     import pandas as pd
 
     methods = check_methods(methods)
+    unknown = sorted(set(relabel_options) - set(_RELABEL_OPTIONS))
+    if unknown:
+        raise TypeError(
+            f"switching_report() got unknown option(s) {unknown}; the relabelling options are "
+            f"{_RELABEL_OPTIONS} (see relabel)"
+        )
+    opts = {"p": None, "y": None, "z": None, "pivot": None, "by": "mu", "family": None}
+    opts.update(relabel_options)
     rhat_threshold = check_threshold(rhat_threshold, "rhat_threshold")
     var_names = check_names(var_names, "var_names")
     ds, dim, obs_dim, sample_dims = prepare(idata, group=group, dim=dim, obs_dim=obs_dim,
@@ -326,9 +331,8 @@ def switching_report(
     cache = {}
     moved = {}
     for m in methods:
-        perm = _perm_for(idata, ds, m, p=p, y=y, z=z, pivot=pivot, by=by, family=family,
-                         max_iter=100, dim=dim, obs_dim=obs_dim, sample_dims=sample_dims,
-                         group=group, cache=cache)
+        perm = _perm_for(idata, ds, m, **opts, max_iter=100, dim=dim, obs_dim=obs_dim,
+                         sample_dims=sample_dims, group=group, cache=cache)
         after = _permute(ds[names], perm, dim=dim, sample_dims=sample_dims, labels=[], method=m)
         table[f"R-hat {m}"] = _flat_rhat(after, names, dim=dim, sample_dims=sample_dims)
         moved[f"moved {m}"] = np.full(len(index), _share_moved(perm))
