@@ -388,3 +388,16 @@ def test_relabelling_a_hidden_markov_posterior_permutes_the_transition_matrix_on
     before, after = assignment_probs(post, y).values[0], assignment_probs(out, y).values[0]
     for s in range(draws):
         np.testing.assert_allclose(after[s], before[s][:, perm[s]], rtol=1e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(mu=st.floats(-1e3, 1e3), sigma=st.floats(1e-3, 1e3), nu=st.floats(0.5, 100),
+       y=st.lists(st.floats(-1e4, 1e4), min_size=1, max_size=6))
+def test_continuous_families_match_scipy_anywhere(mu, sigma, nu, y):
+    yb = np.asarray(y)[None, :, None]
+    par = {"mu": np.full((1, 1, 1), mu), "sigma": np.full((1, 1, 1), sigma)}
+    np.testing.assert_allclose(get_family("normal").logpdf(yb, **par)[0, :, 0],
+                               stats.norm.logpdf(y, mu, sigma), rtol=1e-9)
+    np.testing.assert_allclose(
+        get_family("student_t").logpdf(yb, **par, nu=np.full((1, 1, 1), nu))[0, :, 0],
+        stats.t.logpdf(y, nu, mu, sigma), rtol=1e-9)

@@ -1,7 +1,7 @@
 """Figures of mixture fits: the fitted density, co-clustering, memberships and (2-D) ellipses.
 
-:mod:`mixlab.plots.core` draws the univariate figures; :mod:`mixlab.plots.ellipses` the
-multivariate ones. Import them from here.
+``mixlab.plots.core`` draws the univariate figures, ``mixlab.plots.ellipses`` the multivariate
+ones; import them from here.
 """
 
 from mixlab.plots.core import (
