@@ -28,7 +28,9 @@ def test_k32_chains_in_opposite_labellings_are_detected():
     assert float(ev["off_modal"]) == pytest.approx(0.5, abs=0.02)
     assert float(ev["rank_dev"].min()) > 0.45
     assert float(ev["rhat"].min()) > 1.5
-    assert float(ev["rhat_sorted"].max()) < 1.01
+    # sorted, the chains agree: the largest of 32 R-hats of (nearly) iid draws, 2 chains x 400, had
+    # mean 1.007 and maximum 1.022 over 300 simulated sets (above 1.01 in 11% of them)
+    assert float(ev["rhat_sorted"].max()) < 1.05
 
 
 @pytest.mark.parametrize("k", [2, 17, 40])
