@@ -1,4 +1,4 @@
-r"""Post-hoc relabelling of mixture posteriors: sorting, Stephens' algorithm and ECR.
+r"""Post-hoc relabelling of mixture posteriors: the algorithms of R's ``label.switching``.
 
 The likelihood of a mixture does not change when its components are renamed, so a sampler that
 visits several labellings (or chains that settle in different ones) makes per-component summaries
@@ -13,7 +13,20 @@ The module mirrors the R package ``label.switching`` (Papastamoulis 2016) in two
 - :func:`sort` -- order the components of each draw by a quantity such as the means;
 - :func:`stephens` -- Stephens' (2000) Kullback-Leibler algorithm, from assignment probabilities;
 - :func:`ecr` and :func:`ecr_iterative` -- the equivalence-classes-representatives algorithm of
-  Papastamoulis & Iliopoulos (2010), from allocations (sampled or MAP labels).
+  Papastamoulis & Iliopoulos (2010), from allocations (sampled or MAP labels); ``variant=2`` of
+  :func:`ecr_iterative` takes its pivot from assignment probabilities (Rodriguez & Walker 2014);
+- :func:`pra` -- pivotal reordering (Marin, Mengersen & Robert 2005): every draw's component
+  parameters matched to those of a pivot draw (default :func:`central_draw`);
+- :func:`data_based` -- the data-based relabelling of Rodriguez & Walker (2014): clusters matched
+  to centres and scales estimated from the data and the allocations;
+- :func:`sjw` -- the probabilistic relabelling of Sperrin, Jasra & Wit (2010), an EM over the
+  ``K!`` permutations of every draw weighted by the complete-data likelihood (``K <= 8``);
+- :func:`user_perm` -- checks permutations computed elsewhere.
+
+``label.switching``'s ``aic`` (artificial identifiability constraint: order the components by one
+parameter) is :func:`sort`; :func:`relabel` accepts ``method="aic"`` as its alias. The iterative
+methods (:func:`ecr_iterative`, :func:`data_based`, :func:`sjw`) return a :class:`RelabelInfo`
+(permutations, iterations, convergence) when called with ``return_info=True``.
 
 The convention is that of ``label.switching``::
 
@@ -30,7 +43,12 @@ so component ``j`` after relabelling is component ``perm[t, j]`` of draw ``t`` b
   labelled and sorted, rank deviation, share of draws off the modal ordering, chains that
   disagree), for any number of components;
 - :func:`switching_report` -- R-hat before and after each method, rank evidence of switching and
-  the share of draws each method moved, as a table.
+  the share of draws each method moved, as a table;
+- :func:`compare_methods` -- for several methods at once, the share of draws on which each pair
+  chooses the same permutation and the adjusted Rand index of their single-best clusterings.
+
+:data:`METHODS` need at most probabilities, allocations or component variables;
+:data:`DATA_METHODS` also need the observations; :data:`ALL_METHODS` adds ``"user"``.
 
 Assignment problems (one per draw) are solved exactly: for ``K <= 4`` by enumerating all ``K!``
 permutations for every draw at once (one matrix product), for larger ``K`` with
@@ -40,27 +58,46 @@ permutations tie for the optimum, the current one (the identity at the start) is
 results are deterministic and every iterative method stops.
 
 Modules of the package (all private; import from ``mixlab.relabel``): ``_assign`` (assignment
-solver), ``_checks`` (input checks), ``_stephens`` (:func:`sort`, :func:`stephens`), ``_ecr``
-(:func:`ecr`, :func:`ecr_iterative`), ``_posterior`` (:func:`relabel`) and ``_report``
-(:func:`switching_evidence`, :func:`switching_report`).
+solver), ``_checks`` (input checks), ``_result`` (:class:`RelabelInfo`), ``_stephens``
+(:func:`sort`, :func:`stephens`), ``_ecr`` (:func:`ecr`, :func:`ecr_iterative`), ``_pra``
+(:func:`pra`, :func:`central_draw`, :func:`user_perm`), ``_data_based`` (:func:`data_based`),
+``_sjw`` (:func:`sjw`), ``_inputs`` (what the labelled layer reads from a posterior),
+``_dispatch`` (the labelled layer of the newer methods), ``_posterior`` (:func:`relabel`),
+``_report`` (:func:`switching_evidence`, :func:`switching_report`) and ``_compare``
+(:func:`compare_methods`).
 """
 
 from mixlab.relabel._assign import ENUMERATE_MAX_K
-from mixlab.relabel._checks import METHODS
+from mixlab.relabel._checks import ALL_METHODS, DATA_METHODS, METHODS
+from mixlab.relabel._compare import compare_methods
+from mixlab.relabel._data_based import data_based
 from mixlab.relabel._ecr import ecr, ecr_iterative
 from mixlab.relabel._posterior import relabel
+from mixlab.relabel._pra import central_draw, pra, user_perm
 from mixlab.relabel._report import switching_evidence, switching_report
+from mixlab.relabel._result import RelabelInfo
+from mixlab.relabel._sjw import SJW_MAX_K, sjw
 from mixlab.relabel._stephens import CLIP, sort, stephens
 
 __all__ = [
+    "ALL_METHODS",
     "CLIP",
+    "DATA_METHODS",
     "ENUMERATE_MAX_K",
     "METHODS",
+    "SJW_MAX_K",
+    "RelabelInfo",
+    "central_draw",
+    "compare_methods",
+    "data_based",
     "ecr",
     "ecr_iterative",
+    "pra",
     "relabel",
+    "sjw",
     "sort",
     "stephens",
     "switching_evidence",
     "switching_report",
+    "user_perm",
 ]

@@ -19,8 +19,17 @@ from mixlab._validate import (
     check_probs,  # noqa: F401 (the array algorithms import it from here)
 )
 
-#: Methods understood by :func:`relabel` and :func:`switching_report`.
-METHODS = ("sort", "stephens", "ecr", "ecr_iterative")
+#: Methods that need at most assignment probabilities, allocations or the component variables of
+#: the posterior: understood by :func:`relabel`, :func:`switching_report` and :func:`compare_methods`.
+#: ``"aic"`` (artificial identifiability constraint, as named in ``label.switching``) is ``"sort"``.
+METHODS = ("sort", "stephens", "ecr", "ecr_iterative", "aic", "pra")
+
+#: Methods that also need the observations ``y`` (and, for ``"sjw"``, the component families).
+DATA_METHODS = ("data_based", "sjw")
+
+#: Every method of :func:`relabel` and :func:`compare_methods`: :data:`METHODS`,
+#: :data:`DATA_METHODS` and ``"user"`` (permutations passed as ``perm=...``).
+ALL_METHODS = (*METHODS, *DATA_METHODS, "user")
 
 
 def check_labels(z, name, k, *, ndim):
@@ -48,27 +57,31 @@ def check_labels(z, name, k, *, ndim):
 
 
 def check_method(method):
-    """Check one method name."""
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    """Check one method name (any of :data:`ALL_METHODS`)."""
+    if not isinstance(method, str) or method not in ALL_METHODS:
+        raise ValueError(f"method must be one of {ALL_METHODS}, got {method!r}")
     return method
 
 
-def check_methods(methods):
-    """Check a method name or a non-empty sequence of distinct method names; return a tuple."""
+def check_methods(methods, allowed=(*METHODS, *DATA_METHODS)):
+    """Check a method name or a non-empty sequence of distinct method names; return a tuple.
+
+    ``allowed`` defaults to the methods :func:`switching_report` can run (all but ``"user"``,
+    whose permutations it has no argument for).
+    """
     if isinstance(methods, str):
         methods = (methods,)
     if not isinstance(methods, Sequence):
         raise TypeError(
-            f"methods must be a sequence of method names taken from {METHODS}, such as "
+            f"methods must be a sequence of method names taken from {allowed}, such as "
             f"('sort', 'stephens'), got {methods!r}"
         )
     methods = tuple(methods)
     if not methods:
-        raise ValueError(f"methods must list at least one of {METHODS}, got an empty sequence")
+        raise ValueError(f"methods must list at least one of {allowed}, got an empty sequence")
     for m in methods:
-        if not isinstance(m, str) or m not in METHODS:
-            raise ValueError(f"methods must be taken from {METHODS}, got {m!r}")
+        if not isinstance(m, str) or m not in allowed:
+            raise ValueError(f"methods must be taken from {allowed}, got {m!r}")
     if len(set(methods)) != len(methods):
         raise ValueError(f"methods lists a method more than once: {methods}; list each once")
     return methods
@@ -99,3 +112,17 @@ def check_threshold(value, name):
     if not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number such as 1.01, got {value!r}")
     return float(value)
+
+
+def check_draw(index, n_draws, name):
+    """Check a draw index in ``[0, n_draws)`` (flat over the sample dims); return it as int."""
+    if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+        raise TypeError(
+            f"{name} must be the index of a draw (an integer in [0, {n_draws})), got {index!r}"
+        )
+    if not 0 <= index < n_draws:
+        raise ValueError(
+            f"{name} must be the index of a draw in [0, {n_draws}), got {index}; draws are counted "
+            "over the flattened sample dims (chain-major)"
+        )
+    return int(index)

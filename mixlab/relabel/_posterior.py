@@ -1,118 +1,36 @@
 """The labelled layer: :func:`relabel` applies one permutation per draw to a whole posterior.
 
 xarray in, xarray out. The permutations come from the array layer (:mod:`._stephens`,
-:mod:`._ecr`); assignment probabilities, when not given, from
-:func:`mixlab.invariants.assignment_probs` (imported lazily).
+:mod:`._ecr`; the methods ``pra``, ``data_based``, ``sjw`` and ``user`` through
+:mod:`._dispatch`); the inputs (probabilities, allocations, pivot draw) are read by
+:mod:`._inputs`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
 
 from mixlab._validate import check_dim_names, check_dims, check_group, check_name, check_sizes
-from mixlab.relabel._checks import METHODS, check_labels, check_method, shape_str
+from mixlab.relabel import _dispatch
+from mixlab.relabel._checks import ALL_METHODS, check_labels, check_method
 from mixlab.relabel._ecr import ecr, ecr_iterative
+from mixlab.relabel._inputs import (
+    _as_tree,
+    _default_pivot,
+    _labels_from,
+    _probs_from,
+    _sample_values,
+)
 from mixlab.relabel._stephens import sort, stephens
 
 
-def _as_tree(data):
-    """The DataTree (anything else: None)."""
-    return data if isinstance(data, xr.DataTree) else None
-
-
-def _sample_values(da, name, *, sample_dims, inner, sizes):
-    """Values of ``da`` ordered as (*sample_dims, *inner), checking dims and sizes."""
-    check_dims(da, (*sample_dims, *inner), name=name,
-               hint=f"it needs dims {(*sample_dims, *inner)}; pass sample_dims/obs_dim/dim=...")
-    extra = [d for d in da.dims if d not in (*sample_dims, *inner)]
-    if extra:
-        raise ValueError(
-            f"{name} has unexpected dimension(s) {extra}; expected {(*sample_dims, *inner)} -- "
-            "select one value with .sel(...) first"
-        )
-    for d in (*sample_dims, *inner):
-        if d in sizes and da.sizes[d] != sizes[d]:
-            raise ValueError(
-                f"{name} has {da.sizes[d]} entries along '{d}' but the posterior has {sizes[d]}; "
-                "pass values computed from this posterior"
-            )
-    return da.transpose(*sample_dims, *inner).values
-
-
-def _probs_from(idata, ds, *, p, y, family, group, dim, obs_dim, sample_dims):
-    """Assignment probabilities as an array (S, n, K), from ``p`` or computed from ``y``."""
-    sizes = {d: ds.sizes[d] for d in (*sample_dims, dim)}
-    if p is not None and y is not None:
-        raise ValueError("pass either p (assignment probabilities) or y (observations), not both")
-    if p is None:
-        from mixlab.invariants import assignment_probs  # lazy: invariants is optional here
-
-        p = assignment_probs(idata, y, family=family, group=group, dim=dim, obs_dim=obs_dim,
-                             sample_dims=sample_dims)
-    if isinstance(p, str):
-        if p not in ds.data_vars:
-            raise ValueError(f"{group} has no variable '{p}' to use as p; pass p as a DataArray")
-        p = ds[p]
-    if isinstance(p, xr.DataArray):
-        values = _sample_values(p, "p", sample_dims=sample_dims, inner=(obs_dim, dim), sizes=sizes)
-    else:
-        values = np.asarray(p)
-        want = (*(sizes[d] for d in sample_dims), None, sizes[dim])
-        if values.ndim != len(want) or any(
-            w is not None and w != s for w, s in zip(want, values.shape, strict=False)
-        ):
-            shown = shape_str(tuple("n" if w is None else w for w in want))
-            raise ValueError(
-                f"p must have shape {shown} = ({', '.join(sample_dims)}, {obs_dim}, {dim}), got "
-                f"{shape_str(values.shape)}; pass an xarray.DataArray with named dims instead"
-            )
-    return values.reshape(math.prod(values.shape[:-2]), *values.shape[-2:])  # n may be 0
-
-
-def _labels_from(ds, *, z, p_getter, dim, obs_dim, sample_dims, group="posterior"):
-    """Allocations (S, n): z argument, else posterior 'z', else the MAP label of p per draw."""
-    sizes = {d: ds.sizes[d] for d in (*sample_dims, dim)}
-    if z is None and "z" in ds.data_vars and obs_dim in ds["z"].dims:
-        z = "z"
-    if isinstance(z, str):
-        if z not in ds.data_vars:
-            raise ValueError(f"{group} has no allocation variable '{z}'; pass z=... as a DataArray")
-        z = ds[z]
-    if z is None:
-        return np.argmax(p_getter(), axis=-1)
-    if isinstance(z, xr.DataArray):
-        values = _sample_values(z, "z", sample_dims=sample_dims, inner=(obs_dim,), sizes=sizes)
-    else:
-        values = np.asarray(z)
-        want = tuple(sizes[d] for d in sample_dims)
-        if values.ndim != len(want) + 1 or values.shape[:-1] != want:
-            raise ValueError(
-                f"z must have shape ({', '.join(map(str, want))}, n) = ({', '.join(sample_dims)}, "
-                f"{obs_dim}), got {shape_str(values.shape)}; pass an xarray.DataArray with named dims"
-            )
-    return values.reshape(math.prod(values.shape[:-1]), values.shape[-1])  # n may be 0
-
-
-def _default_pivot(idata, z, *, sample_dims):
-    """Allocation of the draw with the highest log posterior density, else of the first draw."""
-    tree = _as_tree(idata)
-    if tree is not None and "sample_stats" in tree.children:
-        stats = tree["sample_stats"].to_dataset()
-        for name in ("lp", "logp"):
-            if name in stats.data_vars and set(stats[name].dims) == set(sample_dims):
-                lp = stats[name].transpose(*sample_dims).values.reshape(-1)
-                if lp.size == z.shape[0] and np.isfinite(lp).any():
-                    return z[int(np.nanargmax(lp))]
-    return z[0]
-
-
 def _perm_for(idata, ds, method, *, p, y, z, pivot, by, family, max_iter, dim, obs_dim,
-              sample_dims, group, cache=None):
+              sample_dims, group, cache=None, perm=None, variant=None, params=None):
     """Permutations (S, K) for one method."""
+
     k = ds.sizes[dim]
     cache = {} if cache is None else cache
 
@@ -122,12 +40,17 @@ def _perm_for(idata, ds, method, *, p, y, z, pivot, by, family, max_iter, dim, o
                                      obs_dim=obs_dim, sample_dims=sample_dims)
         return cache["p"]
 
-    if method == "sort":
+    def labels():
+        out = _labels_from(ds, z=z, p_getter=probs, dim=dim, obs_dim=obs_dim,
+                           sample_dims=sample_dims, group=group)
+        return check_labels(out, "z", k, ndim=2)
+
+    if method in ("sort", "aic"):
         if isinstance(by, str):
             if by not in ds.data_vars:
                 have = ", ".join(map(str, ds.data_vars)) or "none"
                 raise ValueError(
-                    f"method='sort' sorts by variable '{by}', which the {group} does not have "
+                    f"method='{method}' sorts by variable '{by}', which the {group} does not have "
                     f"(variables: {have}); pass by=... naming a variable with dim '{dim}'"
                 )
             by_da, name = ds[by], f"by='{by}'"
@@ -140,20 +63,26 @@ def _perm_for(idata, ds, method, *, p, y, z, pivot, by, family, max_iter, dim, o
         return sort(values.reshape(-1, k))
     if method == "stephens":
         return stephens(probs(), max_iter=max_iter)
+    if method == "ecr_iterative" and _dispatch.ecr_variant(
+            variant, p=p, z=z, pivot=pivot, ds=ds, obs_dim=obs_dim) == 2:
+        piv = pivot.values if isinstance(pivot, xr.DataArray) else pivot
+        return ecr_iterative(labels(), k, max_iter=max_iter, pivot=piv, variant=2, p=probs())
     if method in ("ecr", "ecr_iterative"):
-        labels = _labels_from(ds, z=z, p_getter=probs, dim=dim, obs_dim=obs_dim,
-                              sample_dims=sample_dims, group=group)
-        labels = check_labels(labels, "z", k, ndim=2)
+        z_arr = labels()
         if pivot is not None:
             piv = pivot.values if isinstance(pivot, xr.DataArray) else pivot
         elif method == "ecr":
-            piv = _default_pivot(idata, labels, sample_dims=sample_dims)
+            piv = _default_pivot(idata, z_arr, sample_dims=sample_dims)
         else:
             piv = None
         if method == "ecr":
-            return ecr(labels, piv, k)
-        return ecr_iterative(labels, k, max_iter=max_iter, pivot=piv)
-    raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+            return ecr(z_arr, piv, k)
+        return ecr_iterative(z_arr, k, max_iter=max_iter, pivot=piv)
+    if method in ALL_METHODS:
+        return _dispatch.perm_extra(idata, ds, method, labels=labels, y=y, pivot=pivot,
+                                    params=params, perm=perm, family=family, max_iter=max_iter,
+                                    dim=dim, obs_dim=obs_dim, sample_dims=sample_dims, group=group)
+    raise ValueError(f"method must be one of {ALL_METHODS}, got {method!r}")
 
 
 def _label_vars(ds, label_vars, *, dim, obs_dim, sample_dims, k, group="posterior"):
@@ -289,6 +218,9 @@ def relabel(
     family=None,
     label_vars=None,
     max_iter=100,
+    perm=None,
+    variant=None,
+    params=None,
     group="posterior",
     dim="component",
     obs_dim="obs",
@@ -308,10 +240,14 @@ def relabel(
     ----------
     idata : xarray.DataTree or xarray.Dataset
         The posterior (what ``pm.sample`` returns). A Dataset is taken to be ``group`` itself.
-    method : {"stephens", "ecr", "ecr_iterative", "sort"}, default "stephens"
-        ``"sort"`` orders the components by ``by`` in every draw (:func:`sort`); ``"stephens"``
-        uses assignment probabilities (:func:`stephens`); ``"ecr"`` and ``"ecr_iterative"`` use
-        allocations (:func:`ecr`, :func:`ecr_iterative`).
+    method : str, default "stephens"
+        One of :data:`ALL_METHODS`: ``"sort"`` (or its ``label.switching`` name ``"aic"``) orders
+        the components by ``by`` in every draw (:func:`sort`); ``"stephens"`` uses assignment
+        probabilities (:func:`stephens`); ``"ecr"`` and ``"ecr_iterative"`` use allocations
+        (:func:`ecr`, :func:`ecr_iterative`); ``"pra"`` matches the component variables
+        ``params`` to a pivot draw (:func:`pra`, each variable divided by its standard
+        deviation); ``"data_based"`` and ``"sjw"`` use the observations and allocations
+        (:func:`data_based`, :func:`sjw`); ``"user"`` applies ``perm`` (:func:`user_perm`).
     p : xarray.DataArray, array_like or str, optional
         Assignment probabilities for ``"stephens"`` (and for ``"ecr"`` when no allocations are
         available): a DataArray with dims ``(*sample_dims, obs_dim, dim)`` (any order), an array
@@ -325,10 +261,13 @@ def relabel(
         variable of ``group``. If not given, the variable ``z`` of ``group`` is used when
         present; otherwise the most probable component of each observation in each draw,
         ``argmax(p)``, computed as for ``"stephens"``.
-    pivot : array_like of int, shape (n_obs,), optional
+    pivot : array_like of int, shape (n_obs,), or int, optional
         Pivot allocation for ``"ecr"`` (starting pivot for ``"ecr_iterative"``). Default for
         ``"ecr"``: the allocation of the draw with the highest log posterior density (``lp`` in
-        ``sample_stats``), or of the first draw when that is not available.
+        ``sample_stats``), or of the first draw when that is not available. For ``"pra"``,
+        ``"data_based"`` and ``"sjw"``: the index of the pivot (starting) draw, counted over the
+        flattened sample dims; default the draw with the highest ``lp``, else
+        :func:`central_draw` of the component variables.
     by : str or xarray.DataArray, default "mu"
         Quantity to sort by for ``"sort"``: a variable of ``group`` or a DataArray with dims
         ``(*sample_dims, dim)``.
@@ -338,7 +277,17 @@ def relabel(
         Allocation variables to relabel. Default: every integer variable of ``group`` with
         ``obs_dim`` and without ``dim``; pass ``[]`` to relabel none.
     max_iter : int, default 100
-        Iteration limit of ``"stephens"`` and ``"ecr_iterative"``.
+        Iteration limit of ``"stephens"``, ``"ecr_iterative"``, ``"data_based"`` and ``"sjw"``.
+    perm : xarray.DataArray or array_like of int, optional
+        For ``"user"``: one permutation per draw, dims ``(*sample_dims, dim)`` or shape
+        ``(draws, K)``.
+    variant : {1, 2}, optional
+        For ``"ecr_iterative"``: the pivot from allocations (1) or from ``p`` (2). Default: 2 when
+        ``p`` is given and there are no allocations (no ``z``, no ``z`` in ``group``) and no
+        ``pivot``, else 1.
+    params : list of str, optional
+        Component variables stacked for ``"pra"`` (and the central draw). Default: every numeric
+        variable with the sample dims and ``dim`` and without ``obs_dim``.
     group : str, default "posterior"
         Group to relabel.
     dim : str, default "component"
@@ -368,7 +317,8 @@ def relabel(
         ``z``, ``pivot`` or ``by`` have wrong shapes or invalid values such as NaN/inf,
         probabilities whose rows do not sum to 1 or labels outside ``[0, K)`` (see the array
         functions); an allocation variable holds values outside ``[0, K)``; ``K`` is too large
-        for the per-draw ``K x K`` tables to fit in memory.
+        for the per-draw ``K x K`` tables to fit in memory; ``perm``, ``variant`` or ``params``
+        is given to a method it does not apply to; ``"sjw"`` with ``K > 8``.
 
     See Also
     --------
@@ -406,6 +356,10 @@ def relabel(
            [1, 0]])
     """
     method = check_method(method)
+    for arg, value, users in (("perm", perm, ("user",)), ("variant", variant, ("ecr_iterative",)),
+                              ("params", params, ("pra", "data_based"))):
+        if value is not None and method not in users:
+            raise ValueError(f"{arg}=... applies to method {' or '.join(users)}, not {method!r}")
     ds, dim, obs_dim, sample_dims = prepare(idata, group=group, dim=dim, obs_dim=obs_dim,
                                             sample_dims=sample_dims)
     k = ds.sizes[dim]
@@ -413,7 +367,7 @@ def relabel(
                          group=group)
     perm = _perm_for(idata, ds, method, p=p, y=y, z=z, pivot=pivot, by=by, family=family,
                      max_iter=max_iter, dim=dim, obs_dim=obs_dim, sample_dims=sample_dims,
-                     group=group)
+                     group=group, perm=perm, variant=variant, params=params)
     new = _permute(ds, perm, dim=dim, sample_dims=sample_dims, labels=labels, method=method)
     if isinstance(idata, xr.Dataset):
         return new
