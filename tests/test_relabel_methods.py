@@ -582,3 +582,20 @@ def test_sjw_refuses_a_large_k_posterior_before_any_work():
                        "sigma": (comp, np.ones((1, 2, k)))})
     with pytest.raises(ValueError, match="limited to K <= 8: use stephens or ecr_iterative"):
         relabel(post, "sjw", y=np.zeros(3))
+
+
+def test_stephens_reports_its_iterations_like_the_other_iterative_methods():
+    from mixlab.relabel import RelabelInfo, stephens
+
+    a = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.1, 0.9]])
+    p = np.stack([a, a, a, a[:, ::-1]])
+    info = stephens(p, return_info=True)
+    assert isinstance(info, RelabelInfo) and info.method == "stephens"
+    np.testing.assert_array_equal(info.perm, stephens(p))
+    np.testing.assert_array_equal(info.perm, [[0, 1], [0, 1], [0, 1], [1, 0]])
+    assert info.converged and info.iterations == 2  # one step that moves a draw, one that checks
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        stopped = stephens(p, max_iter=1, return_info=True)
+    assert not stopped.converged and stopped.iterations == 1
+    with pytest.raises(TypeError, match="return_info must be True or False"):
+        stephens(p, return_info="yes")

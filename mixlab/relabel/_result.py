@@ -11,8 +11,8 @@ import numpy as np
 class RelabelInfo:
     """Permutations found by an iterative relabelling method, and how its iteration ended.
 
-    Returned instead of the bare permutations by :func:`ecr_iterative`, :func:`data_based` and
-    :func:`sjw` when called with ``return_info=True``.
+    Returned instead of the bare permutations by :func:`stephens`, :func:`ecr_iterative`,
+    :func:`data_based` and :func:`sjw` when called with ``return_info=True``.
 
     Attributes
     ----------

@@ -13,6 +13,7 @@ import numpy as np
 from mixlab._validate import check_array, check_int
 from mixlab.relabel._assign import assign, check_table_size, draw_chunks, identity
 from mixlab.relabel._checks import check_probs
+from mixlab.relabel._result import RelabelInfo
 
 #: Probabilities are clipped to ``[CLIP, 1 - CLIP]`` before their logarithm is taken in
 #: :func:`stephens` (a component that no draw gives any weight to an observation would
@@ -77,7 +78,7 @@ def sort(values, *, ties="raise"):
     return perm
 
 
-def stephens(p, max_iter=100):
+def stephens(p, max_iter=100, *, return_info=False):
     r"""Stephens' (2000) relabelling algorithm (Kullback-Leibler loss) from assignment probabilities.
 
     For draws :math:`t = 1..T` with assignment probabilities :math:`p_t[i, l]` (probability that
@@ -115,10 +116,13 @@ def stephens(p, max_iter=100):
     max_iter : int, default 100
         Maximum number of iterations; a ``RuntimeWarning`` is issued if permutations still change
         after that many.
+    return_info : bool, default False
+        Return a :class:`RelabelInfo` (permutations, number of iterations, whether the iteration
+        converged), as the other iterative methods do, instead of the permutations alone.
 
     Returns
     -------
-    perm : numpy.ndarray of int64, shape (draws, K)
+    perm : numpy.ndarray of int64, shape (draws, K), or RelabelInfo
         ``relabeled[t, j] = original[t, perm[t, j]]``.
 
     Raises
@@ -159,14 +163,20 @@ def stephens(p, max_iter=100):
     """
     p = check_probs(p)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
+    if not isinstance(return_info, bool | np.bool_):
+        raise TypeError(f"return_info must be True or False, got {return_info!r}")
+
+    def done(perm, iterations, converged):
+        return RelabelInfo(perm, iterations, converged, "stephens") if return_info else perm
+
     n_draws, n, k = p.shape
     perm = identity(n_draws, k)
     if k == 1:
-        return perm
+        return done(perm, 0, True)
     check_table_size(n_draws, k, what="stephens")
     chunks = draw_chunks(n_draws, k * k)
     q_sum = p.sum(axis=0)  # sum over draws of the relabelled p (identity to start)
-    for _ in range(max_iter):
+    for iteration in range(1, max_iter + 1):
         log_q_t = np.log(np.clip(q_sum / n_draws, CLIP, 1.0 - CLIP)).T
         new = np.empty_like(perm)
         for c in chunks:
@@ -174,7 +184,7 @@ def stephens(p, max_iter=100):
             new[c] = assign(cost, perm[c])
         changed = np.flatnonzero((new != perm).any(axis=1))
         if changed.size == 0:
-            return perm
+            return done(perm, iteration, True)
         q_sum += _q_update(p, perm, new, changed)
         perm = new
     warnings.warn(
@@ -183,7 +193,7 @@ def stephens(p, max_iter=100):
         RuntimeWarning,
         stacklevel=2,
     )
-    return perm
+    return done(perm, max_iter, False)
 
 
 def _perm_matrices(perm):
