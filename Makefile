@@ -20,7 +20,7 @@ SHIFTS  ?= 1 2 3
 NB      ?=
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab venv lint unit nbval robust build-book browser chromium bench clean help
+.PHONY: book test lab venv lint unit studies nbval robust build-book browser chromium bench clean help
 
 help:
 	@echo "make book   - create/update .venv, execute the notebooks and build the HTML book"
@@ -63,7 +63,12 @@ unit: $(STAMP) $(BLASRC)
 	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
 	echo "unit tests with seed shift $$shift (reproduce: make unit SEED_SHIFT=$$shift)"; \
 	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests --ignore=tests/browser \
-	  --doctest-modules mixlab -n $(JOBS) --dist worksteal -q
+	  --doctest-modules mixlab -n $(JOBS) --dist worksteal -q -m "not study"
+
+# the scripts of mixlab.studies in their reduced modes (each writes a small table to a temporary directory)
+studies: $(STAMP) $(BLASRC)
+	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
+	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests -m study -n $(JOBS) --dist loadfile -q
 
 nbval: $(STAMP) $(BLASRC)
 	$(PY) .ci/nbrun.py --shifts "$(SEED_SHIFT)" --jobs $(NBVAL_JOBS) --json _build/timings/nbval.json $(NB)
@@ -72,7 +77,7 @@ robust: $(STAMP) $(BLASRC)
 	@for s in $(SHIFTS); do \
 	  echo "== unit tests with seed shift $$s"; \
 	  MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$s $(VENV)/bin/pytest tests --ignore=tests/browser \
-	    --doctest-modules mixlab -n $(JOBS) --dist worksteal -q || exit 1; \
+	    --doctest-modules mixlab -n $(JOBS) --dist worksteal -q -m "not study" || exit 1; \
 	done
 	$(PY) .ci/nbrun.py --shifts "$(SHIFTS)" --jobs $(JOBS) --table _build/robust.md $(NB)
 
@@ -85,7 +90,7 @@ browser: $(STAMP) $(BLASRC) chromium
 # each stage timed; the table at the end says how often and how long every notebook executed
 test: chromium
 	@mkdir -p _build/timings; rm -f _build/timings/stages _build/timings/nbval.json; date +%s > _build/timings/start
-	@for stage in venv lint unit nbval build-book browser; do \
+	@for stage in venv lint unit studies nbval build-book browser; do \
 	  t0=$$(date +%s); $(MAKE) --no-print-directory $$stage; \
 	  echo "$$stage $$(( $$(date +%s) - t0 ))" >> _build/timings/stages; \
 	done

@@ -11,6 +11,11 @@ The package behind the book. Modules, one idea each:
   negative binomial, point mass at zero): one registry entry each;
 - :mod:`mixlab.invariants` -- label-invariant summaries (assignment probabilities, co-clustering, ...);
 - :mod:`mixlab.relabel` -- post-hoc relabelling (sorting, Stephens, ECR) and a switching report;
+- :mod:`mixlab.partitions` -- partition summaries: Binder/VI point estimates, credible balls;
+- :mod:`mixlab.priors` -- the prior that a mixture prior implies on the number of clusters;
+- :mod:`mixlab.evidence` -- SMC and importance-sampling evidence, and the posterior over K;
+- :mod:`mixlab.telescope` -- the telescoping sampler for an unknown number of components;
+- :mod:`mixlab.studies` -- scripts for analyses too long for a notebook, with their shipped results;
 - :mod:`mixlab.marginal` -- exact label probabilities from marginalized models;
 - :mod:`mixlab.diagnostics` -- a runnable checklist for mixture fits;
 - :mod:`mixlab.cv` -- K-fold cross-validation for PyMC models and WAIC;

@@ -10,6 +10,8 @@ from any posterior, relabelled or not:
 - :func:`coclustering` -- :math:`\\Pr(z_i = z_j \\mid y)`, the posterior probability that two
   observations share a component;
 - :func:`predictive_density` -- the posterior of the mixture density on a grid, with a credible band;
+- :func:`sample_allocations` -- one allocation ``z`` per draw, drawn from the assignment
+  probabilities (posterior draws of the partition, for :mod:`mixlab.partitions`);
 - :func:`n_occupied` -- the number of non-empty components per draw (for overfitted mixtures).
 
 Every function resolves its input once into a :class:`mixlab.spec.PosteriorSpec` (or takes one),
@@ -22,9 +24,11 @@ from some draws. Draws are processed in chunks (:data:`mixlab.spec.CHUNK_ELEMENT
 :data:`mixlab.spec.MAX_OUTPUT_BYTES` or the posterior is dask-backed.
 """
 
+from mixlab.invariants._allocations import sample_allocations
 from mixlab.invariants._cocluster import coclustering
 from mixlab.invariants._density import predictive_density
 from mixlab.invariants._occupied import n_occupied
 from mixlab.invariants._probs import assignment_probs
 
-__all__ = ["assignment_probs", "coclustering", "n_occupied", "predictive_density"]
+__all__ = ["assignment_probs", "coclustering", "n_occupied", "predictive_density",
+           "sample_allocations"]

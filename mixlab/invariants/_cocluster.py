@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from mixlab import spec as _spec
 from mixlab._validate import check_array
 from mixlab.invariants._common import (
     check_method,
+    check_output_bytes,
     chunks,
     dims_of,
-    gib,
     is_tree_like,
     labels_input,
     posterior_labels,
@@ -164,13 +163,9 @@ def _same(r, c):
 
 
 def _check_block_size(n_rows, n_cols):
-    need = 8 * n_rows * n_cols
-    if need > _spec.MAX_OUTPUT_BYTES:
-        raise ValueError(
-            f"a dense {n_rows} x {n_cols} co-clustering matrix needs {gib(need)} (limit "
-            f"{gib(_spec.MAX_OUTPUT_BYTES)}); pass rows=... and cols=... (observation indices) for one "
-            "block of it, or a random subset of observations as both"
-        )
+    check_output_bytes(8 * n_rows * n_cols, f"a dense {n_rows} x {n_cols} co-clustering matrix",
+                       "pass rows=... and cols=... (observation indices) for one block of it, or a "
+                       "random subset of observations as both")
 
 
 def _probs_total(get, n_samples, shape, r, c):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from mixlab import spec as _spec
 from mixlab._validate import check_array, check_dim_names, check_dims, check_probs
 from mixlab.spec import PosteriorSpec
 from mixlab.spec import chunk_slices as chunks  # noqa: F401 (the summaries import it from here)
@@ -22,6 +23,14 @@ def is_tree_like(data):
 
 def gib(n_bytes):
     return f"{n_bytes / 2**30:.3g} GiB"
+
+
+def check_output_bytes(need, what, fix):
+    """Refuse an output of ``need`` bytes beyond ``mixlab.spec.MAX_OUTPUT_BYTES``: what it is,
+    the memory it would take, and ``fix``."""
+    limit = _spec.MAX_OUTPUT_BYTES  # read at call time: tests and users may lower it
+    if need > limit:
+        raise ValueError(f"{what} needs {gib(need)} (limit {gib(limit)}); {fix}")
 
 
 def is_dask(da):

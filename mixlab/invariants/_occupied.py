@@ -6,7 +6,8 @@ import numpy as np
 import xarray as xr
 
 from mixlab._validate import check_rng
-from mixlab.invariants._common import check_method, chunks, posterior_labels
+from mixlab.invariants._allocations import allocation_chunks, check_independent
+from mixlab.invariants._common import check_method, posterior_labels
 from mixlab.spec import resolve_options
 
 __all__ = ["n_occupied"]
@@ -16,12 +17,6 @@ def _count_distinct(z):
     """Number of distinct labels in each row of an integer array (S, n)."""
     s = np.sort(z, axis=1)
     return 1 + np.count_nonzero(np.diff(s, axis=1), axis=1)
-
-
-def _sample_labels(p, u):
-    """Inverse-CDF draws of labels from probabilities p (S, n, K) given uniforms u (S, n)."""
-    cum = np.cumsum(p, axis=-1)
-    return np.count_nonzero(cum[..., :-1] <= u[..., None], axis=-1)
 
 
 def n_occupied(
@@ -53,7 +48,8 @@ def n_occupied(
         posterior and calling again with the same seed gives the same counts.
     method : {"auto", "labels", "sample"}, default "auto"
         ``"labels"`` counts the distinct values of the posterior's sampled labels ``z``;
-        ``"sample"`` draws one allocation per observation and draw from :func:`assignment_probs`;
+        ``"sample"`` draws one allocation per observation and draw from :func:`assignment_probs`
+        (as :func:`sample_allocations` does, from the same stream of uniforms);
         ``"auto"`` uses ``"labels"`` if the posterior has ``z`` and ``"sample"`` otherwise.
     x : array_like, optional
         Covariate of a mixture regression, as in :func:`assignment_probs`.
@@ -96,24 +92,14 @@ def n_occupied(
     if method == "labels":
         return _count_labels(labels_only)
     spec = resolve_options(idata, options, "n_occupied")
-    if spec.transition:
-        raise ValueError(
-            "method='sample' draws each observation's label independently, which the states of a "
-            "hidden Markov model are not; sample the states in the model and use method='labels'"
-        )
+    check_independent(spec, "method='sample'", "sample the states in the model and use "
+                      "method='labels'")
     gen = check_rng(rng)
     y_arr, _ = spec.observations(y)
     x_arr = spec.covariate(x, y_arr.shape[0])
-    canon, _ = spec.draws().sorted_by_values(spec.family_index)
-    # the family index is the first sort key: after sorting, every draw has its families in the
-    # order of the sorted index
-    sorted_spec = spec.with_family([spec.used_families[i] for i in np.sort(spec.family_index)])
-    n, k = y_arr.shape[0], canon.n_components
-    counts = np.empty(canon.n_samples, dtype=np.int64)
-    for sl in chunks(canon.n_samples, n * k):
-        p = sorted_spec.probs(y_arr, canon.take(sl), x_arr)
-        u = gen.random((p.shape[0], n))
-        counts[sl] = _count_distinct(_sample_labels(p, u))
+    counts = np.empty(spec.n_samples, dtype=np.int64)
+    for sl, z in allocation_chunks(spec, y_arr, x_arr, gen):
+        counts[sl] = _count_distinct(z)
     return spec.wrap(counts, (), {}, "n_occupied")
 
 

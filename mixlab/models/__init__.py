@@ -2,7 +2,8 @@
 
 Univariate builders: :func:`gmm`, :func:`student_t_mixture`, :func:`normal_t_mixture`,
 :func:`latent_gmm`, :func:`sparse_gmm` and :func:`mixture_regression`; multivariate:
-:func:`mv_gmm` (with the :class:`OrderedFirstFeature` transform); start values for all of them:
+:func:`mv_gmm` (with the :class:`OrderedFirstFeature` transform); for the number of components:
+:func:`rg_gmm` (Richardson & Green's priors) and :func:`dp_gmm` (truncated Dirichlet process); start values for all of them:
 :func:`initvals`.
 
 Every builder returns a :class:`pymc.Model` with the coordinates ``component`` (``0..K-1``) and
@@ -74,15 +75,19 @@ from mixlab.models.univariate import (
     sparse_gmm,
     student_t_mixture,
 )
+from mixlab.models.unknown_k import dp_gmm, rg_gmm, rg_priors
 
 __all__ = [
     "OrderedFirstFeature",
+    "dp_gmm",
     "gmm",
     "initvals",
     "latent_gmm",
     "mixture_regression",
     "mv_gmm",
     "normal_t_mixture",
+    "rg_gmm",
+    "rg_priors",
     "sparse_gmm",
     "student_t_mixture",
 ]

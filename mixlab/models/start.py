@@ -41,6 +41,18 @@ def _location_start(spec):
     return start
 
 
+def _rg_start(spec):
+    """``rg_gmm`` and ``dp_gmm``: quantile means, variances ``(sd / K)**2``, their scale ``C0``."""
+    start = _location_start(spec)
+    sigma2 = start.pop("sigma") ** 2
+    start.update(sigma2=sigma2, C0=np.asarray(float(sigma2[0])))
+    if spec.kind == "dp":
+        w = 0.5 ** np.arange(1, spec.K + 1)
+        w[-1] = 1.0 - w[:-1].sum()
+        start.update(w=w, alpha=np.asarray(1.0))
+    return start
+
+
 def _normal_t_start(spec):
     y = spec.y
     _, _, sd = _data_scales(y)
@@ -60,6 +72,8 @@ _STARTS = {
     "sparse": _location_start,
     "latent": _location_start,
     "normal_t": _normal_t_start,
+    "rg": _rg_start,
+    "dp": _rg_start,
     "regression": _regression_start,
     "mv_gmm": _mv_start,
 }

@@ -15,12 +15,15 @@ Distances between two partitions, from their contingency table in O(n log n):
   similarity.
 
 From posterior draws of the partition (an allocation array of shape (draws, n), or the sampled
-labels ``z`` of a DataTree, e.g. from ``pymc_extras.marginal.recover``):
+labels ``z`` of a DataTree, e.g. from ``pymc_extras.marginal.recover`` or
+:func:`mixlab.invariants.sample_allocations`):
 
 - :func:`point_estimate` -- the partition minimising the posterior expected VI or Binder loss
   (Wade & Ghahramani 2018), by enumeration for n <= ``EXACT_MAX_N`` (10) and by a SALSO-style
   local search beyond (Dahl, Johnson & Mueller 2022); the Binder loss can also start from the
   co-clustering matrix of :func:`mixlab.invariants.coclustering`;
+- :func:`expected_loss` -- the posterior expected VI or Binder loss of any candidate partition
+  (what :func:`point_estimate` minimises);
 - :func:`credible_ball` -- the smallest ball around the estimate holding a given share of the
   draws, described by its vertical and horizontal bounds (Wade & Ghahramani 2018).
 
@@ -38,6 +41,7 @@ array([0, 0, 1, 1])
 from mixlab.partitions._ball import CredibleBall, credible_ball
 from mixlab.partitions._distances import adjusted_rand, binder_distance, vi_distance
 from mixlab.partitions._estimate import EXACT_MAX_N, PartitionEstimate, point_estimate
+from mixlab.partitions._loss import expected_loss
 
 __all__ = [
     "EXACT_MAX_N",
@@ -46,6 +50,7 @@ __all__ = [
     "adjusted_rand",
     "binder_distance",
     "credible_ball",
+    "expected_loss",
     "point_estimate",
     "vi_distance",
 ]

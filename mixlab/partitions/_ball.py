@@ -103,7 +103,7 @@ def credible_ball(draws, estimate, prob=0.95, metric="vi", *, var_name="z", grou
     prob = check_probability(prob, "prob", low_open=True, high_open=True)
     if metric not in ("vi", "binder"):
         raise ValueError(f"metric must be 'vi' or 'binder', got {metric!r}")
-    _, values = read_draws(draws, var_name=var_name, group=group, sample_dims=sample_dims,
+    _, values, _ = read_draws(draws, var_name=var_name, group=group, sample_dims=sample_dims,
                            obs_dim=obs_dim, allow_psm=False)
     if isinstance(estimate, PartitionEstimate):
         estimate = estimate.partition

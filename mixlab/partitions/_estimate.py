@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 import numpy as np
 import xarray as xr
 
 from mixlab._validate import check_int, check_rng
-from mixlab.invariants import coclustering
 from mixlab.partitions import _search
-from mixlab.partitions._distances import vi_to_draws
-from mixlab.partitions._inputs import canonical, distinct, read_draws
+from mixlab.partitions._inputs import canonical, read_draws
+from mixlab.partitions._loss import Objective, check_loss
 
 __all__ = ["EXACT_MAX_N", "PartitionEstimate", "point_estimate"]
 
@@ -31,8 +29,10 @@ _BELL = (1, 1, 2, 5, 15, 52, 203, 877, 4140, 21147, 115975)
 class PartitionEstimate(NamedTuple):
     """The result of :func:`point_estimate`."""
 
-    #: Labels 0..k-1 of the n observations, in order of first appearance.
-    partition: np.ndarray
+    #: Labels 0..k-1 of the n observations, in order of first appearance: a numpy array for a
+    #: numpy input, a DataArray (dim ``obs``, the input's observation coordinate, attrs ``loss``
+    #: and ``expected_loss``) for an xarray input.
+    partition: np.ndarray | xr.DataArray
     #: Posterior expected loss of ``partition`` (VI in nats, or the Binder share of pairs).
     expected_loss: float
     #: How it was found: ``loss``, ``method`` ("exact" or "search"), ``n_draws``,
@@ -53,22 +53,6 @@ def all_partitions(n):
         rgs = np.column_stack([rgs[rows], new.astype(np.int8)])
         top = np.maximum(top[rows], new)
     return rgs
-
-
-def expected_vi(c, z, w):
-    """Posterior expected VI of ``c`` over draws ``z`` (U, n) with weights ``w``."""
-    return float(w @ vi_to_draws(c, z))
-
-
-def expected_binder(c, psm):
-    """Expected share of discordant pairs of ``c`` given the co-clustering matrix ``psm``."""
-    n = c.size
-    if n < 2:
-        return 0.0
-    same = c[:, None] == c[None, :]
-    off = ~np.eye(n, dtype=bool)
-    count = 0.5 * (psm[off].sum() + (1.0 - 2.0 * psm)[same & off].sum())
-    return float(max(count, 0.0) / (n * (n - 1) / 2))
 
 
 def _exact_vi(z, w):
@@ -94,12 +78,6 @@ def _exact_binder(psm):
     rgs = all_partitions(n)
     i, j = np.triu_indices(n, 1)
     return rgs, (rgs[:, i] == rgs[:, j]).astype(float) @ (1.0 - 2.0 * psm[i, j])
-
-
-def _psm_of(z):
-    """The co-clustering matrix of sampled labels, by mixlab.invariants.coclustering."""
-    da = xr.DataArray(z[None], dims=("chain", "draw", "obs"))
-    return coclustering(da).values
 
 
 def point_estimate(draws, *, loss="vi", method="auto", n_starts=8, max_sweeps=50, rng=None,
@@ -158,8 +136,11 @@ def point_estimate(draws, *, loss="vi", method="auto", n_starts=8, max_sweeps=50
     Returns
     -------
     PartitionEstimate
-        ``partition`` (labels 0..k-1 in order of first appearance), ``expected_loss`` and
-        ``info`` (how it was found).
+        ``partition`` (labels 0..k-1 in order of first appearance), ``expected_loss`` (as
+        :func:`expected_loss` computes it) and ``info`` (how it was found). For a
+        DataTree/Dataset/DataArray input, ``partition`` is a DataArray named ``"partition"``
+        with dim ``obs_dim``, the input's observation coordinate (when it has one) and attrs
+        ``loss`` and ``expected_loss``; for an array input, a numpy array.
 
     Raises
     ------
@@ -188,26 +169,28 @@ def point_estimate(draws, *, loss="vi", method="auto", n_starts=8, max_sweeps=50
     (array([0, 0, 1, 1]), 0.2747, 'exact')
     >>> point_estimate(draws, loss="binder", method="search", rng=0).partition
     array([0, 0, 1, 1])
+
+    Labelled draws give a labelled partition:
+
+    >>> import xarray as xr
+    >>> z = xr.DataArray([draws], dims=("chain", "draw", "obs"), coords={"obs": list("abcd")})
+    >>> point_estimate(z).partition.to_series().to_dict()
+    {'a': 0, 'b': 0, 'c': 1, 'd': 1}
     """
-    if loss not in ("vi", "binder"):
-        raise ValueError(f"loss must be 'vi' or 'binder', got {loss!r}")
+    check_loss(loss)
     if method not in ("auto", "exact", "search"):
         raise ValueError(f"method must be 'auto', 'exact' or 'search', got {method!r}")
     n_starts = check_int(n_starts, "n_starts", minimum=1)
     max_sweeps = check_int(max_sweeps, "max_sweeps", minimum=1)
     rng = check_rng(rng)
-    kind, values = read_draws(draws, var_name=var_name, group=group, sample_dims=sample_dims,
-                              obs_dim=obs_dim, allow_psm=loss == "binder")
+    kind, values, coord = read_draws(draws, var_name=var_name, group=group,
+                                     sample_dims=sample_dims, obs_dim=obs_dim,
+                                     allow_psm=loss == "binder")
+    score = Objective(kind, values, loss)
+    z, w, psm, n = score.z, score.w, score.psm, score.n
     info = {"loss": loss}
     if kind == "labels":
-        z, w = distinct(values)
         info.update(n_draws=values.shape[0], n_distinct_draws=z.shape[0])
-        n = z.shape[1]
-    else:
-        z, w, n = None, None, values.shape[0]
-    psm = None
-    if loss == "binder":
-        psm = values if kind == "psm" else _psm_of(canonical(values))
     if method == "exact" and n > EXACT_MAX_N:
         raise ValueError(
             f"method='exact' enumerates every partition and takes n <= {EXACT_MAX_N} "
@@ -216,21 +199,24 @@ def point_estimate(draws, *, loss="vi", method="auto", n_starts=8, max_sweeps=50
     work = _BELL[min(n, EXACT_MAX_N)] * n * (1 if z is None else z.shape[0])
     exact = method == "exact" or (method == "auto" and n <= EXACT_MAX_N
                                   and (loss == "binder" or work <= EXACT_MAX_WORK))
-    score = ((lambda c: expected_vi(c, z, w)) if loss == "vi"
-             else (lambda c: expected_binder(c, psm)))
     if exact:
         rgs, objective = _exact_vi(z, w) if loss == "vi" else _exact_binder(psm)
         best = canonical(rgs[int(np.argmin(objective))].astype(np.int64))[0]
         info.update(method="exact", n_partitions=rgs.shape[0])
     else:
         # the VI search reads singletons' costs from the co-clustering matrix: once, when needed
-        psm_fn = functools.cache(lambda: _psm_of(canonical(values))) if loss == "vi" else None
+        psm_fn = score.psm_of_draws if loss == "vi" else None
         best, runs = _run_search(loss, z, w, psm if psm_fn is None else psm_fn, n, n_starts,
                                  max_sweeps, rng, score)
         info.update(method="search", runs=runs,
                     best_run=int(np.argmin([r["expected_loss"] for r in runs])))
     info["n_clusters"] = int(best.max()) + 1
-    return PartitionEstimate(best, score(best), info)
+    value = score(best)
+    if not isinstance(draws, xr.DataTree | xr.Dataset | xr.DataArray):
+        return PartitionEstimate(best, value, info)
+    labelled = xr.DataArray(best, dims=(obs_dim,), coords=None if coord is None else {obs_dim: coord},
+                            name="partition", attrs={"loss": loss, "expected_loss": value})
+    return PartitionEstimate(labelled, value, info)
 
 
 def _run_search(loss, z, w, psm, n, n_starts, max_sweeps, rng, score):

@@ -58,11 +58,13 @@ def distinct(z):
 
 def read_draws(data, *, var_name="z", group="posterior", sample_dims=("chain", "draw"),
                obs_dim="obs", allow_psm=True):
-    """What the estimates take: ``("labels", z (S, n))`` or ``("psm", matrix (n, n))``.
+    """What the estimates take: ``("labels", z (S, n), coord)`` or ``("psm", (n, n), coord)``.
 
     ``data`` is an allocation array (draws x n), a DataTree/Dataset whose ``group`` holds sampled
     labels ``var_name``, a DataArray of labels, or (when ``allow_psm``) the co-clustering matrix
     of :func:`mixlab.invariants.coclustering` (a DataArray with dims ``(obs_dim, obs_dim + "2")``).
+    ``coord`` is the observation coordinate of an xarray input, None for an array or an xarray
+    input without one.
     """
     check_name(var_name, "var_name")
     _, sample_dims, obs_dim = check_dim_names(dim="component", sample_dims=sample_dims,
@@ -76,9 +78,10 @@ def read_draws(data, *, var_name="z", group="posterior", sample_dims=("chain", "
                 f"the {group} has no sampled labels '{var_name}' (variables: {have}); "
                 f"{RECOVER_HINT}, or pass var_name=... naming them"
             )
-        z, _, _ = labels_input(post[var_name], obs_dim=obs_dim, sample_dims=sample_dims,
+        da = post[var_name]
+        z, _, _ = labels_input(da, obs_dim=obs_dim, sample_dims=sample_dims,
                                name=f"{group} variable '{var_name}'")
-        return "labels", z
+        return "labels", z, _obs_coord(da, sample_dims)
     if isinstance(data, xr.DataArray) and data.dims == (obs_dim, f"{obs_dim}2"):
         if not allow_psm:
             raise ValueError(
@@ -91,10 +94,10 @@ def read_draws(data, *, var_name="z", group="posterior", sample_dims=("chain", "
                 "the co-clustering matrix must be square with entries in [0, 1], got shape "
                 f"{psm.shape}; pass the output of mixlab.invariants.coclustering"
             )
-        return "psm", psm
+        return "psm", psm, _obs_coord(data, ())
     if isinstance(data, xr.DataArray):
         z, _, _ = labels_input(data, obs_dim=obs_dim, sample_dims=sample_dims, name="draws")
-        return "labels", z
+        return "labels", z, _obs_coord(data, sample_dims)
     z = check_array(data, "draws", ndim=(1, 2), dtype=int)
     if z.ndim == 1:
         raise ValueError(
@@ -103,4 +106,10 @@ def read_draws(data, *, var_name="z", group="posterior", sample_dims=("chain", "
         )
     if 0 in z.shape:
         raise ValueError(f"draws must have at least one draw and one observation, got shape {z.shape}")
-    return "labels", z
+    return "labels", z, None
+
+
+def _obs_coord(da, sample_dims):
+    """The coordinate of the (first) observation dim of ``da``, or None when it has none."""
+    od = next(d for d in da.dims if d not in sample_dims)
+    return da[od].values if od in da.coords else None

@@ -24,11 +24,10 @@ from mixlab._validate import (
     check_array,
     check_int,
     check_probability,
-    optional_group,
 )
 from mixlab.invariants import assignment_probs, coclustering, predictive_density
 from mixlab.invariants._common import dims_of, is_tree_like, probs_input
-from mixlab.spec import _check_roles, resolve_options
+from mixlab.spec import _check_roles, observed_variable, resolve_options
 
 __all__ = ["component_colors", "plot_assignment", "plot_coclustering", "plot_mixture_fit"]
 
@@ -251,14 +250,11 @@ def _check_order(order, n):
 
 def _y_for_axis(data, y, n, var_names):
     """y for placing or sorting observations, or None when there is none to be had."""
-    if y is None and not isinstance(data, xr.DataTree):
-        return None
-    names = _check_roles(var_names)
     if y is None:
-        obs = optional_group(data, "observed_data")
-        if obs is None or names["y"] not in obs.data_vars:
+        name = _check_roles(var_names)["y"] if isinstance(data, xr.DataTree) else None
+        y = observed_variable(data, name)
+        if y is None:
             return None
-        y = obs[names["y"]].values
     y_arr = check_array(y, "y", ndim=1)
     if y_arr.size != n:
         raise ValueError(f"y has {y_arr.size} value(s) but there are {n} observations; pass matching y")

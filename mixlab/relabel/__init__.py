@@ -44,8 +44,10 @@ so component ``j`` after relabelling is component ``perm[t, j]`` of draw ``t`` b
   disagree), for any number of components;
 - :func:`switching_report` -- R-hat before and after each method, rank evidence of switching and
   the share of draws each method moved, as a table;
-- :func:`compare_methods` -- for several methods at once, the share of draws on which each pair
-  chooses the same permutation and the adjusted Rand index of their single-best clusterings.
+- :func:`same_permutation` -- the share of draws on which two relabellings agree, once their
+  names for the components are matched;
+- :func:`compare_methods` -- for several methods at once, that share for each pair and the
+  adjusted Rand index of their single-best clusterings.
 
 :data:`METHODS` need at most probabilities, allocations or component variables;
 :data:`DATA_METHODS` also need the observations; :data:`ALL_METHODS` adds ``"user"``.
@@ -64,12 +66,12 @@ solver), ``_checks`` (input checks), ``_result`` (:class:`RelabelInfo`), ``_step
 ``_sjw`` (:func:`sjw`), ``_inputs`` (what the labelled layer reads from a posterior),
 ``_dispatch`` (the labelled layer of the newer methods), ``_posterior`` (:func:`relabel`),
 ``_report`` (:func:`switching_evidence`, :func:`switching_report`) and ``_compare``
-(:func:`compare_methods`).
+(:func:`same_permutation`, :func:`compare_methods`).
 """
 
 from mixlab.relabel._assign import ENUMERATE_MAX_K
 from mixlab.relabel._checks import ALL_METHODS, DATA_METHODS, METHODS
-from mixlab.relabel._compare import compare_methods
+from mixlab.relabel._compare import compare_methods, same_permutation
 from mixlab.relabel._data_based import data_based
 from mixlab.relabel._ecr import ecr, ecr_iterative
 from mixlab.relabel._posterior import relabel
@@ -94,6 +96,7 @@ __all__ = [
     "ecr_iterative",
     "pra",
     "relabel",
+    "same_permutation",
     "sjw",
     "sort",
     "stephens",

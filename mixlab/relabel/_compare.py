@@ -1,18 +1,20 @@
-"""How much relabelling methods agree: :func:`compare_methods`."""
+"""How much relabelling methods agree: :func:`same_permutation`, :func:`compare_methods`."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
 
+import numpy as np
 import xarray as xr
 
+from mixlab._validate import check_array
 from mixlab.partitions import adjusted_rand
 from mixlab.relabel._checks import ALL_METHODS, check_labels, check_methods, shape_str
 from mixlab.relabel._ecr import _mode_allocation
 from mixlab.relabel._inputs import _labels_from, _probs_from
 from mixlab.relabel._posterior import _perm_for, prepare
-from mixlab.relabel._pra import user_perm
+from mixlab.relabel._pra import check_perm, user_perm
 
 #: Methods compared by default (those that need nothing but the posterior and its observations).
 _DEFAULT = ("sort", "stephens", "ecr", "ecr_iterative", "pra")
@@ -21,13 +23,81 @@ _DEFAULT = ("sort", "stephens", "ecr", "ecr_iterative", "pra")
 _ONLY = {"perm": ("user",), "variant": ("ecr_iterative",), "params": ("pra", "data_based")}
 
 
-def _same_permutation(perm_a, perm_b):
-    """Share of draws on which two relabellings agree, once their names for the components are
-    matched: the share of the most frequent mapping from a's labels to b's."""
-    import numpy as np
+def _flat_perms(perm, name):
+    """Permutations with the components on the last axis, as (draws, K) int64, checked."""
+    arr = check_array(perm, name, dtype=int)
+    if arr.ndim < 2:
+        raise ValueError(
+            f"{name} must hold one permutation per draw, shape (draws, K) or (chain, draw, K), got "
+            f"shape {shape_str(arr.shape)}"
+        )
+    return check_perm(arr.reshape(-1, arr.shape[-1]), name)
 
+
+def same_permutation(perm_a, perm_b):
+    r"""Share of draws on which two relabellings agree, once their names for the components match.
+
+    Two relabelling methods may agree about which components go together in every draw and
+    still number them differently (method a's component 0 is method b's component 2, say).
+    Writing :math:`m_t = \sigma^b_t{}^{-1} \circ \sigma^a_t` for the label that b gives, in draw
+    :math:`t`, to the component that a calls :math:`j`, the two methods agree on draw :math:`t`
+    up to one global renaming :math:`m` when :math:`m_t = m`; the result is the share of draws
+    on which :math:`m_t` equals its most frequent value. It is 1 when the methods differ only
+    by a global renaming (or not at all), and ``1 - same_permutation(a, b)`` is the share of
+    draws they label differently.
+
+    Parameters
+    ----------
+    perm_a, perm_b : array_like of int, shape (draws, K) or (chain, draw, K)
+        Permutations of two relabellings of the same draws, in mixlab's convention
+        ``relabeled[t, j] = original[t, perm[t, j]]`` (what the array methods return, or the
+        ``relabel_perm`` variable that :func:`relabel` stores); leading axes are flattened.
+
+    Returns
+    -------
+    float
+        In ``[1 / draws, 1]``: the share of draws on which the two agree up to the most frequent
+        renaming of the components.
+
+    Raises
+    ------
+    TypeError
+        If a permutation array is not numeric.
+    ValueError
+        If a row is not a permutation of ``0..K-1``, an array has fewer than 2 dimensions, or the
+        two arrays do not have the same number of draws and components.
+
+    See Also
+    --------
+    compare_methods : this share for every pair of several methods, with the adjusted Rand index
+        of their clusterings.
+
+    References
+    ----------
+    - Jasra, A., Holmes, C. C. and Stephens, D. A. (2005). Markov chain Monte Carlo methods and
+      the label switching problem in Bayesian mixture modeling. *Statistical Science*, 20(1),
+      50-67.
+
+    Examples
+    --------
+    Method b calls the components by the other names in every draw but the last:
+
+    >>> from mixlab.relabel import same_permutation
+    >>> a = [[0, 1], [1, 0], [0, 1], [1, 0]]
+    >>> b = [[1, 0], [0, 1], [1, 0], [1, 0]]
+    >>> same_permutation(a, b)
+    0.75
+    >>> same_permutation(a, a)
+    1.0
+    """
+    a, b = _flat_perms(perm_a, "perm_a"), _flat_perms(perm_b, "perm_b")
+    if a.shape != b.shape:
+        raise ValueError(
+            f"perm_a has shape {shape_str(a.shape)} and perm_b {shape_str(b.shape)} (draws, K); "
+            "pass two relabellings of the same draws"
+        )
     # match[t, j]: the label that b gives to the component that a calls j in draw t
-    match = np.take_along_axis(np.argsort(perm_b, axis=1), perm_a, axis=1)
+    match = np.take_along_axis(np.argsort(b, axis=1), a, axis=1)
     _, counts = np.unique(match, axis=0, return_counts=True)
     return float(counts.max() / match.shape[0])
 
@@ -41,7 +111,7 @@ def _table(perms, z, k):
     rows = list(itertools.combinations(names, 2))
     return pd.DataFrame(
         {
-            "same permutation": [_same_permutation(perms[a], perms[b]) for a, b in rows],
+            "same permutation": [same_permutation(perms[a], perms[b]) for a, b in rows],
             "adjusted Rand": [adjusted_rand(clusters[a], clusters[b]) for a, b in rows],
         },
         index=pd.MultiIndex.from_tuples(rows, names=["method", "other"]),

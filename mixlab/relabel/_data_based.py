@@ -119,7 +119,7 @@ def data_based(y, K, z, *, start=0, max_iter=100, return_info=False):
     Returns
     -------
     perm : numpy.ndarray of int64, shape (draws, K), or RelabelInfo
-        ``relabeled[t, j] = original[t, perm[t, j]]``.
+        As :func:`stephens`: one permutation per draw.
 
     Raises
     ------

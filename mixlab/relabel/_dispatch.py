@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import xarray as xr
 
-from mixlab._validate import check_var_names, optional_group
+from mixlab._validate import check_var_names
 from mixlab.relabel._checks import check_draw, check_names, shape_str
 from mixlab.relabel._data_based import data_based
 from mixlab.relabel._inputs import _sample_values, best_lp_draw
@@ -90,13 +90,14 @@ def reference_draw(idata, pivot, values, *, sample_dims):
 def observations(idata, y):
     """The observations: ``y`` (array or DataArray), else ``observed_data['y']``."""
     if y is None:
-        obs = optional_group(idata, "observed_data")
-        if obs is None or "y" not in obs.data_vars:
+        from mixlab.spec import observed_variable
+
+        y = observed_variable(idata, "y")
+        if y is None:
             raise ValueError(
                 "method='data_based' needs the observations: pass y=... or the DataTree returned "
                 "by pm.sample (with observed_data['y'])"
             )
-        y = obs["y"]
     return y.values if isinstance(y, xr.DataArray) else y
 
 

@@ -207,16 +207,22 @@ def user_perm(perm, K=None):
     array([[1, 0],
            [0, 1]])
     """
-    arr = check_array(perm, "perm", dtype=int, ndim=2).copy()
+    return check_perm(perm, "perm", K)
+
+
+def check_perm(perm, name, K=None):
+    """``perm`` (draws, K) as a new int64 array whose every row is a permutation of 0..K-1."""
+    arr = check_array(perm, name, dtype=int, ndim=2).copy()
     k = arr.shape[1]
     if K is not None and k != K:
-        raise ValueError(f"perm has {k} column(s) but the posterior has K={K} components")
+        raise ValueError(f"{name} has {k} column(s) but the posterior has K={K} components")
     bad = np.flatnonzero(~(np.sort(arr, axis=1) == np.arange(k)).all(axis=1))
     if bad.size:
         t = bad[0]
-        fix = " (1-based? pass perm - 1)" if np.array_equal(np.sort(arr[t]), np.arange(1, k + 1)) else ""
+        fix = (f" (1-based? pass {name} - 1)"
+               if np.array_equal(np.sort(arr[t]), np.arange(1, k + 1)) else "")
         raise ValueError(
-            f"perm must hold a permutation of 0..{k - 1} in every row, but {bad.size} row(s) do not "
-            f"(first: row {t} = {arr[t].tolist()}){fix}"
+            f"{name} must hold a permutation of 0..{k - 1} in every row, but {bad.size} row(s) do "
+            f"not (first: row {t} = {arr[t].tolist()}){fix}"
         )
     return arr

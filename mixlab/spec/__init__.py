@@ -49,8 +49,8 @@ def chunk_slices(n_samples, per_draw):
 
 # the limits above are defined first: the modules below read them from here at call time
 from mixlab.spec._draws import Draws  # noqa: E402
-from mixlab.spec._posterior import PosteriorSpec  # noqa: E402
+from mixlab.spec._posterior import PosteriorSpec, observed_variable  # noqa: E402
 from mixlab.spec._resolve import _check_roles, resolve, resolve_options  # noqa: E402, F401
 
 __all__ = ["CHUNK_ELEMENTS", "MAX_OUTPUT_BYTES", "OPTIONS", "ROLES", "Draws", "PosteriorSpec",
-           "chunk_slices", "resolve", "resolve_options"]
+           "chunk_slices", "observed_variable", "resolve", "resolve_options"]

@@ -40,27 +40,36 @@ class Draws:
         """The draws ``sl`` (a slice or an index array)."""
         return Draws(self.w[sl], {r: v[sl] for r, v in self.values.items()}, self.present[sl])
 
-    def sorted_by_values(self, family_index):
-        """Components of each draw put in an order fixed by their parameter values (label-free).
+    def value_order(self, family_index):
+        """Order ``(S, K)`` that puts the components of each draw in an order fixed by their values.
 
-        Relabelling a draw permutes its components; sorting by the values undoes it, so anything
-        computed afterwards (labels drawn with a fixed stream of uniforms, say) ignores the labels.
+        Relabelling a draw permutes its components; sorting by the values (family first, then
+        weight, then the other roles) undoes it, so anything computed in this order afterwards
+        (labels drawn with a fixed stream of uniforms, say) ignores the labels.
         """
         w = self.w if self.w.ndim == 2 else self.w.mean(axis=1)
         keys = [np.broadcast_to(family_index, w.shape).astype(float), np.nan_to_num(w, nan=-1.0)]
         for role in sorted(self.values):
             v = np.nan_to_num(self.values[role])
             keys.extend(np.moveaxis(v.reshape(*v.shape[:2], -1), -1, 0))
-        order = np.lexsort(keys[::-1], axis=-1)
+        return np.lexsort(keys[::-1], axis=-1)
+
+    def permuted(self, order):
+        """The draws with component ``j`` of draw ``t`` taken from ``order[t, j]``."""
 
         def take(a, axis):
             idx = order.reshape(order.shape[:1] + (1,) * (axis - 1) + order.shape[1:]
                                 + (1,) * (a.ndim - axis - 1))
             return np.take_along_axis(a, idx, axis=axis)
 
-        w_axis = self.w.ndim - 1
-        return Draws(take(self.w, w_axis), {r: take(v, 1) for r, v in self.values.items()},
-                     take(self.present, 1)), take(np.broadcast_to(family_index, w.shape), 1)
+        return Draws(take(self.w, self.w.ndim - 1), {r: take(v, 1) for r, v in self.values.items()},
+                     take(self.present, 1))
+
+    def sorted_by_values(self, family_index):
+        """The draws in :meth:`value_order`, and the family index of every sorted component."""
+        order = self.value_order(family_index)
+        index = np.broadcast_to(family_index, order.shape)
+        return self.permuted(order), np.take_along_axis(index, order, axis=1)
 
 
 def check_transition(values, name):

@@ -11,7 +11,62 @@ import xarray as xr
 from mixlab._validate import check_array, check_positive, optional_group
 from mixlab.spec._draws import Draws, check_transition, smoothed_states
 
-__all__ = ["PosteriorSpec"]
+__all__ = ["PosteriorSpec", "observed_variable"]
+
+
+def observed_variable(data, name=None):
+    """The observed data ``name`` of a posterior, or None when it carries none.
+
+    The one lookup of the observations behind every ``y=None`` default: the summaries (through
+    :meth:`PosteriorSpec.observations`, which refuses a missing ``y``) and the plots (which then
+    place observations by their index) both read it here.
+
+    Parameters
+    ----------
+    data : xarray.DataTree, xarray.Dataset, PosteriorSpec or other
+        What ``pm.sample`` returns, or a spec resolved from it. A Dataset (taken to be the
+        posterior group alone) and any other object carry no observed data.
+    name : str, optional
+        The observed variable. Default: the spec's name for the role ``y`` (``var_names``), or
+        ``"y"``.
+
+    Returns
+    -------
+    xarray.DataArray or None
+        ``observed_data[name]`` (with its coordinates), or None when there is no such group or
+        variable.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+
+    References
+    ----------
+    - Kumar, R., Carroll, C., Hartikainen, A. and Martin, O. (2019). ArviZ a unified library for
+      exploratory analysis of Bayesian models in Python. *Journal of Open Source Software*, 4(33),
+      1143 (the ``observed_data`` group).
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from mixlab.spec import observed_variable
+    >>> tree = xr.DataTree.from_dict({"observed_data": xr.Dataset({"y": ("obs", [0.5, 1.5])})})
+    >>> observed_variable(tree).values
+    array([0.5, 1.5])
+    >>> observed_variable(tree["observed_data"].to_dataset()) is None  # a Dataset alone
+    True
+    """
+    if isinstance(data, PosteriorSpec):
+        name = data.names["y"] if name is None else name
+        data = data.source
+    name = "y" if name is None else name
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the name of an observed variable (str), got {name!r}")
+    if not isinstance(data, xr.DataTree):
+        return None
+    obs = optional_group(data, "observed_data")
+    return None if obs is None or name not in obs.data_vars else obs[name]
 
 
 @dataclass(frozen=True)
@@ -118,8 +173,8 @@ class PosteriorSpec:
         values = np.asarray(da.values, dtype=float)
         return values.reshape(-1, *values.shape[len(self.sample_dims):])
 
-    def draws(self, sl=None):
-        """The parameters of the draws ``sl`` (default: all) as a checked :class:`Draws`."""
+    def draws(self):
+        """The parameters of every draw as a checked :class:`Draws` (``.take(sl)`` selects some)."""
         w_name = self.names["w"]
         t = self.template.transpose(*self.sample_dims, ..., self.dim)
         w = check_array(t.values, f"posterior variable '{w_name}'", finite=False)
@@ -128,9 +183,6 @@ class PosteriorSpec:
         values = {}
         for role in self.roles:
             values[role] = self._role_array(role, template) if role not in self.fixed else None
-        if sl is not None:
-            w = w[sl]
-            values = {r: (v[sl] if v is not None else None) for r, v in values.items()}
         present = self._check_weights(w)
         s = w.shape[0]
         for role in self.roles:
@@ -186,13 +238,12 @@ class PosteriorSpec:
                     "y was not given and a Dataset carries no observed data; pass y=... "
                     "(the observations) or the DataTree returned by pm.sample"
                 )
-            obs = optional_group(self.source, "observed_data")
-            if obs is None or self.names["y"] not in obs.data_vars:
+            y = observed_variable(self.source, self.names["y"])
+            if y is None:
                 raise ValueError(
                     f"y was not given and idata has no observed_data variable '{self.names['y']}'; "
                     "pass y=... or var_names={'y': ...}"
                 )
-            y = obs[self.names["y"]]
         ndim = 1 + self.event_ndim
         if isinstance(y, xr.DataArray):
             values = check_array(y.values, "y", ndim=ndim)
