@@ -250,8 +250,11 @@ def check_dims(obj, dims, *, name="posterior", hint=None):
     return obj
 
 
-def check_var_names(ds, var_names, *, name="posterior"):
-    """Check that ``var_names`` (str, list or None) exist in ``ds``; return them as a list."""
+def check_var_names(ds, var_names, *, name="posterior", fix="fix var_names"):
+    """Check that ``var_names`` (str, list or None) exist in ``ds``; return them as a list.
+
+    ``fix`` ends the error message: how to mend the call.
+    """
     if var_names is None:
         return list(ds.data_vars)
     if isinstance(var_names, str):
@@ -259,7 +262,7 @@ def check_var_names(ds, var_names, *, name="posterior"):
     missing = [v for v in var_names if v not in ds.data_vars]
     if missing:
         have = ", ".join(map(str, ds.data_vars)) or "none"
-        raise ValueError(f"{name} has no variable(s) {missing} (variables: {have}); fix var_names")
+        raise ValueError(f"{name} has no variable(s) {missing} (variables: {have}); {fix}")
     return list(var_names)
 
 

@@ -38,10 +38,11 @@ __all__ = ["FULL", "REDUCED", "RESULTS", "load_results", "run"]
 #: Where the shipped results live.
 RESULTS = Path(__file__).resolve().parent.parent / "data" / "results"
 
-#: Settings of the full analysis and of the reduced one that the tests run.
+#: Settings of the full analysis (what ``python -m mixlab.studies.how_many`` runs).
 FULL = {"datasets": ["galaxy", "acidity", "enzyme"], "K_max": 7, "smc_draws": 4000, "runs": 8,
         "ts_draws": 20000, "ts_tune": 2000, "ts_chains": 4, "dp_draws": 1000, "dp_tune": 1000,
         "dp_chains": 2, "truncation": 20, "seed": 20261201}
+#: Settings of the reduced run (``--reduced``; the tests run it): seconds, not minutes.
 REDUCED = {"datasets": ["galaxy"], "K_max": 2, "smc_draws": 100, "runs": 2, "ts_draws": 200,
            "ts_tune": 100, "ts_chains": 2, "dp_draws": 30, "dp_tune": 30, "dp_chains": 1,
            "truncation": 5, "seed": 1}
@@ -63,7 +64,9 @@ def _smc(name, y, s, seed):
     for K in range(1, s["K_max"] + 1):
         idata = sample_smc(rg_gmm(y, K), s["smc_draws"], chains=s["runs"], random_seed=seed + K)
         log_z[K] = log_evidence(idata)
-    rows = []
+    # every run's estimate, as quantity "log_evidence" (k = K; p = the estimate; se = run number)
+    rows = [dict(dataset=name, method="smc", quantity="log_evidence", k=K, p=float(v), se=float(r))
+            for K, runs in log_z.items() for r, v in enumerate(runs.values)]
     for method, prior in (("smc_uniform", None), ("smc_bnb", _bnb(s["K_max"]))):
         post = posterior_over_k(log_z, prior)
         # Monte Carlo standard error of the pooled p: the spread of single-run answers / sqrt(runs)
@@ -198,9 +201,10 @@ def load_results(path=None):
     Returns
     -------
     xarray.Dataset
-        ``p`` and ``se`` (its Monte Carlo standard error) with dims ``(dataset, method, quantity, k)`` (NaN where a method does not
-        estimate a quantity or a value of k); the metadata (settings, seeds, versions, date) in
-        ``attrs``.
+        ``p`` and ``se`` (its Monte Carlo standard error) with dims
+        ``(dataset, method, quantity, k)`` (NaN where a method does not estimate a quantity or a
+        value of k); ``smc_log_evidence`` with dims ``(dataset, K, run)``: every SMC run's estimate
+        of ``log p(y | K)``; the metadata (settings, seeds, versions, date) in ``attrs``.
 
     Raises
     ------
@@ -219,8 +223,13 @@ def load_results(path=None):
     if not csv.exists() or not meta.exists():
         raise FileNotFoundError(f"no results in {path}; run python -m mixlab.studies.how_many "
                                 "(or pass the directory you wrote them to)")
-    table = pd.read_csv(csv).set_index(["dataset", "method", "quantity", "k"])
+    table = pd.read_csv(csv)
+    runs = table[table["quantity"] == "log_evidence"]
+    table = table[table["quantity"] != "log_evidence"].set_index(["dataset", "method", "quantity", "k"])
     ds = xr.Dataset.from_dataframe(table)
+    if len(runs):
+        lz = runs.assign(run=runs["se"].astype(int)).set_index(["dataset", "k", "run"])["p"]
+        ds["smc_log_evidence"] = xr.DataArray.from_series(lz).rename(k="K")
     ds.attrs.update(json.loads(meta.read_text()))
     ds.attrs["settings"] = json.dumps(ds.attrs["settings"])
     return ds

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 import xarray as xr
 
-from mixlab._validate import check_dims, check_group, optional_group
+from mixlab._validate import check_dims, check_group, check_var_names, optional_group
 
 __all__ = ["at_k_plus", "k_posterior"]
 
@@ -16,13 +16,7 @@ _SAMPLE_DIMS = ("chain", "draw")
 
 def _posterior(idata, needed):
     post = check_group(idata, "posterior")
-    missing = [v for v in needed if v not in post.data_vars]
-    if missing:
-        have = ", ".join(map(str, post.data_vars)) or "none"
-        raise ValueError(
-            f"posterior has no variable(s) {missing} (variables: {have}); pass what "
-            "mixlab.telescope.sample returns"
-        )
+    check_var_names(post, list(needed), fix="pass what mixlab.telescope.sample returns")
     for v in needed:
         check_dims(post[v], _SAMPLE_DIMS, name=f"posterior variable '{v}'",
                    hint="pass what mixlab.telescope.sample returns (dims chain, draw)")
