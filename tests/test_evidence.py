@@ -59,7 +59,7 @@ def toy():
 def test_start_particles_are_ordered_order_statistics():
     with pm.Model(coords={"component": [0, 1]}) as model:
         pm.Normal("mu", 0.0, 1.0, dims="component", transform=Ordered())
-    start = smc_start(model, 4000, random_seed=0)
+    start = smc_start(model, 1500, random_seed=0)
     mu = np.asarray(Ordered().backward(start["mu_ordered__"]).eval())
     assert np.all(np.diff(mu, axis=1) > 0)
     # the smaller of two standard normals has mean -1/sqrt(pi) and sd sqrt(1 - 1/pi)
@@ -69,11 +69,11 @@ def test_start_particles_are_ordered_order_statistics():
 
 def test_start_particles_have_finite_density_for_a_mixlab_model():
     model = models.gmm(datasets.load_galaxy(), 4)
-    starts = smc_start(model, 100, chains=2, random_seed=1)
+    starts = smc_start(model, 25, chains=2, random_seed=1)
     assert len(starts) == 2
     logp = model.compile_logp()
     for start in starts:
-        vals = [logp({k: v[i] for k, v in start.items()}) for i in range(100)]
+        vals = [logp({k: v[i] for k, v in start.items()}) for i in range(25)]
         assert np.all(np.isfinite(vals))
     assert not np.allclose(starts[0]["mu_ordered__"], starts[1]["mu_ordered__"])
 

@@ -419,8 +419,11 @@ def test_renaming_each_draws_labels_changes_nothing_but_one_global_renaming(seed
 
 @PROPS
 @given(seed=st.integers(0, 2**16), k=st.integers(2, 4), draws=st.integers(2, 10),
-       method=st.sampled_from(NEW_ARRAY))
+       method=st.sampled_from(["pra", "data_based", "sjw"]))
 def test_relabelling_a_relabelled_posterior_is_idempotent(seed, k, draws, method):
+    # not ecr_iterative-2: its pivot iteration stops at a local optimum that depends on the start, and a
+    # relabelled posterior is another start (3 of 300 data sets here gave a second labelling, found by
+    # hypothesis under the seed shift 1155039914); pra, data_based and sjw: 0 of 300
     y, values, z, p, _ = separated(seed, draws, 3 * k, k, noise=2.0)
     first = run(method, y, values, z, p)
     again = run(method, y, apply(values, first), relabel_z(z, first), apply_p(p, first))

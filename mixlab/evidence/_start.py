@@ -165,7 +165,7 @@ def sample_smc(model, draws=1000, *, chains=2, random_seed=None, **kwargs):
     --------
     >>> from mixlab import datasets, models
     >>> from mixlab.evidence import log_evidence, sample_smc
-    >>> idata = sample_smc(models.gmm(datasets.load_galaxy(), 1), 300, random_seed=1)
+    >>> idata = sample_smc(models.gmm(datasets.load_galaxy(), 1), 100, random_seed=1)
     >>> log_evidence(idata).sizes["chain"]
     2
     """

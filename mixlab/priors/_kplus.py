@@ -89,12 +89,14 @@ def kplus_prior(n, alpha, K=None):
     --------
     mfm_kplus_prior : the same for a prior on K (a mixture of finite mixtures).
     choose_alpha : the alpha that gives a prior mean of K+.
+
     References
     ----------
-    .. [1] Antoniak, C. E. (1974). Mixtures of Dirichlet processes with applications to Bayesian
-       nonparametric problems. *The Annals of Statistics*, 2(6), 1152-1174.
-    .. [2] Malsiner-Walli, G., Fruhwirth-Schnatter, S. and Grun, B. (2016). Model-based clustering
-       based on sparse finite Gaussian mixtures. *Statistics and Computing*, 26, 303-324.
+    - Antoniak, C. E. (1974). Mixtures of Dirichlet processes with applications to Bayesian
+      nonparametric problems. *The Annals of Statistics*, 2(6), 1152-1174.
+    - Malsiner-Walli, G., Fruhwirth-Schnatter, S. and Grun, B. (2016). Model-based clustering
+      based on sparse finite Gaussian mixtures. *Statistics and Computing*, 26, 303-324.
+
     Examples
     --------
     A Dirichlet process with alpha = 1 and 10 observations: the mean is
@@ -171,13 +173,15 @@ def choose_alpha(n, mean_kplus, K=None):
     ValueError
         If ``n`` or ``K`` is not a whole number >= 1, or ``mean_kplus`` lies outside the means
         reachable for this ``n`` and ``K``.
+
     References
     ----------
-    .. [1] Antoniak, C. E. (1974). Mixtures of Dirichlet processes with applications to Bayesian
-       nonparametric problems. *The Annals of Statistics*, 2(6), 1152-1174.
-    .. [2] Fruhwirth-Schnatter, S. and Malsiner-Walli, G. (2019). From here to infinity: sparse finite
-       versus Dirichlet process mixtures in model-based clustering. *Advances in Data Analysis and
-       Classification*, 13, 33-64 (matching a sparse finite mixture and a DP by the prior on K+).
+    - Antoniak, C. E. (1974). Mixtures of Dirichlet processes with applications to Bayesian
+      nonparametric problems. *The Annals of Statistics*, 2(6), 1152-1174.
+    - Fruhwirth-Schnatter, S. and Malsiner-Walli, G. (2019). From here to infinity: sparse finite
+      versus Dirichlet process mixtures in model-based clustering. *Advances in Data Analysis and
+      Classification*, 13, 33-64 (matching a sparse finite mixture and a DP by the prior on K+).
+
     Examples
     --------
     >>> from mixlab.priors import choose_alpha, kplus_prior

@@ -71,10 +71,10 @@ def mfm_kplus_prior(n, K_prior, alpha=None, gamma=None, *, joint=False):
 
     References
     ----------
-    .. [1] Fruhwirth-Schnatter, S., Malsiner-Walli, G. and Grun, B. (2021). Generalized mixtures of
-       finite mixtures and telescoping sampling. *Bayesian Analysis*, 16(4), 1279-1307.
-    .. [2] Miller, J. W. and Harrison, M. T. (2018). Mixture models with a prior on the number of
-       components. *Journal of the American Statistical Association*, 113(521), 340-356.
+    - Fruhwirth-Schnatter, S., Malsiner-Walli, G. and Grun, B. (2021). Generalized mixtures of
+      finite mixtures and telescoping sampling. *Bayesian Analysis*, 16(4), 1279-1307.
+    - Miller, J. W. and Harrison, M. T. (2018). Mixture models with a prior on the number of
+      components. *Journal of the American Statistical Association*, 113(521), 340-356.
 
     Examples
     --------
@@ -173,8 +173,8 @@ def bnb_pmf(k_max, a_lambda=1.0, a_pi=4.0, b_pi=3.0):
 
     References
     ----------
-    .. [1] Fruhwirth-Schnatter, S., Malsiner-Walli, G. and Grun, B. (2021). Generalized mixtures of
-       finite mixtures and telescoping sampling. *Bayesian Analysis*, 16(4), 1279-1307.
+    - Fruhwirth-Schnatter, S., Malsiner-Walli, G. and Grun, B. (2021). Generalized mixtures of
+      finite mixtures and telescoping sampling. *Bayesian Analysis*, 16(4), 1279-1307.
 
     Examples
     --------
