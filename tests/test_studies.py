@@ -19,7 +19,7 @@ def test_how_many_reduced_run_writes_a_table_the_book_can_load(tmp_path):
     res = how_many.load_results(tmp_path)
     meta_settings = json.loads(res.attrs["settings"])
     assert meta_settings == how_many.REDUCED
-    assert set(res["method"].values) >= {"smc_uniform", "smc_bnb", "telescope_static",
+    assert set(res["route"].values) >= {"smc_uniform", "smc_bnb", "telescope_static",
                                          "telescope_dynamic", "dp"}
     # every method's probabilities over k sum to one, per data set and quantity
     totals = res["p"].sum("k", min_count=1)
@@ -29,7 +29,7 @@ def test_how_many_reduced_run_writes_a_table_the_book_can_load(tmp_path):
     # rerunning one method keeps the others' rows
     how_many.run(how_many.REDUCED, tmp_path, methods=("smc",))
     again = how_many.load_results(tmp_path)
-    assert set(again["method"].values) == set(res["method"].values)
+    assert set(again["route"].values) == set(res["route"].values)
 
 
 def test_shipped_results_cover_the_full_analysis():

@@ -164,10 +164,15 @@ def sample_smc(model, draws=1000, *, chains=2, random_seed=None, **kwargs):
     Examples
     --------
     >>> from mixlab import datasets, models
-    >>> from mixlab.evidence import log_evidence, sample_smc
-    >>> idata = sample_smc(models.gmm(datasets.load_galaxy(), 1), 100, random_seed=1)
-    >>> log_evidence(idata).sizes["chain"]
-    2
+    >>> from mixlab.evidence import sample_smc
+    >>> model = models.gmm(datasets.load_galaxy(), 3)
+    >>> sample_smc(model, 100, start={})
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_smc sets ['start'] itself; drop them from the call (use smc_start and pm.sample_smc directly for a custom start)
+
+    Sampling (not run here): ``idata = sample_smc(model, 2000, chains=4, random_seed=1)``, then
+    ``mixlab.evidence.log_evidence(idata)`` gives one estimate of ``log p(y)`` per chain.
     """
     fixed = {"start", "progressbar", "compute_convergence_checks"} & set(kwargs)
     if fixed:

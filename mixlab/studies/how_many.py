@@ -202,8 +202,8 @@ def load_results(path=None):
     -------
     xarray.Dataset
         ``p`` and ``se`` (its Monte Carlo standard error) with dims
-        ``(dataset, method, quantity, k)`` (NaN where a method does not estimate a quantity or a
-        value of k); ``smc_log_evidence`` with dims ``(dataset, K, run)``: every SMC run's estimate
+        ``(dataset, route, quantity, k)`` (``route``: the method's name in the table; NaN where a
+        method does not estimate a quantity or a value of k); ``smc_log_evidence`` with dims ``(dataset, K, run)``: every SMC run's estimate
         of ``log p(y | K)``; the metadata (settings, seeds, versions, date) in ``attrs``.
 
     Raises
@@ -216,7 +216,9 @@ def load_results(path=None):
     >>> from mixlab.studies.how_many import load_results
     >>> res = load_results()
     >>> res["p"].dims
-    ('dataset', 'method', 'quantity', 'k')
+    ('dataset', 'route', 'quantity', 'k')
+    >>> res["p"].sel(dataset="galaxy", route="telescope_dynamic", quantity="K+").idxmax("k").item() > 1
+    True
     """
     path = Path(RESULTS if path is None else path)
     csv, meta = path / "how_many.csv", path / "how_many.json"
@@ -225,7 +227,9 @@ def load_results(path=None):
                                 "(or pass the directory you wrote them to)")
     table = pd.read_csv(csv)
     runs = table[table["quantity"] == "log_evidence"]
-    table = table[table["quantity"] != "log_evidence"].set_index(["dataset", "method", "quantity", "k"])
+    # the dimension is "route", not "method": DataArray.sel(method=...) is sel's own fill-method keyword
+    table = table[table["quantity"] != "log_evidence"].rename(columns={"method": "route"})
+    table = table.set_index(["dataset", "route", "quantity", "k"])
     ds = xr.Dataset.from_dataframe(table)
     if len(runs):
         lz = runs.assign(run=runs["se"].astype(int)).set_index(["dataset", "k", "run"])["p"]
