@@ -369,6 +369,12 @@ def label_probs(
             f"{group} has no variable(s) {missing} that the model needs; pass the posterior sampled "
             f"from this model"
         )
+    for v in needed:  # before the compile below, which takes seconds
+        arr = np.asarray(ds[v].values)
+        if arr.dtype.kind not in "biuf" or not np.all(np.isfinite(arr)):
+            raise ValueError(
+                f"{group} variable '{v}' holds NaN, infinite or non-numeric values; pass finite draws"
+            )
     logp_fn, inputs, shapes, label_dims = _conditional_logp(model, var_name)
     values = []
     for v in inputs:
@@ -382,10 +388,6 @@ def label_probs(
                 f"the model expects {shapes[v]}; pass the posterior sampled from this model"
             )
         arr = np.asarray(da.values)
-        if arr.dtype.kind not in "biuf" or not np.all(np.isfinite(arr)):
-            raise ValueError(
-                f"{group} variable '{v}' holds NaN, infinite or non-numeric values; pass finite draws"
-            )
         values.append(arr.reshape((-1, *shapes[v])))
 
     sample_shape = tuple(ds.sizes[d] for d in sample_dims)

@@ -77,9 +77,9 @@ def _smc(name, y, s, seed):
 
 def _bnb(k_max):
     """BNB(1, 4, 3) prior masses of K = 1..k_max (K - 1 ~ beta-negative-binomial), renormalised."""
-    from scipy.stats import betanbinom
+    from mixlab.priors import bnb_pmf
 
-    p = betanbinom(1, 4, 3).pmf(np.arange(k_max))
+    p = bnb_pmf(k_max).values
     return p / p.sum()
 
 

@@ -15,6 +15,8 @@ import scipy.stats as st
 from scipy.special import betaln
 
 from mixlab._validate import check_array
+from mixlab.priors import bnb_pmf
+from mixlab.priors._hyper import is_distribution
 
 __all__ = ["DEFAULT_E_PRIOR", "HYPER_KEYS", "Priors", "component_priors", "e_prior", "k_prior", "log_density"]
 
@@ -48,10 +50,6 @@ class Priors:
         return "gamma" if self.dynamic else "alpha"
 
 
-def _is_frozen(obj, kind):
-    return isinstance(obj, st.distributions.rv_frozen) and isinstance(obj.dist, kind)
-
-
 def k_prior(K_prior, K_max):
     """``log p(K)`` for K = 1..K_max (an array of length K_max) from ``K_prior``.
 
@@ -60,8 +58,9 @@ def k_prior(K_prior, K_max):
     pmf of K = 1, 2, ..., len(K_prior) (zero beyond), and must sum to 1.
     """
     if K_prior is None:
-        K_prior = st.betanbinom(1, 4, 3)
-    if _is_frozen(K_prior, st.rv_discrete):
+        pmf = bnb_pmf(K_max).values
+        return _log(pmf / pmf.sum())
+    if isinstance(getattr(K_prior, "dist", None), st.rv_discrete):
         pmf = np.asarray(K_prior.pmf(np.arange(K_max)), dtype=float)
         if not np.all(np.isfinite(pmf)) or pmf.sum() <= 0:
             raise ValueError(
@@ -105,7 +104,7 @@ def e_prior(value, name):
         if not np.isfinite(v) or v <= 0:
             raise ValueError(f"{name} must be positive, got {value}; pass a Dirichlet parameter > 0")
         return v, None
-    if _is_frozen(value, st.rv_continuous):
+    if is_distribution(value):
         low = float(value.support()[0])
         if low < 0:
             raise ValueError(

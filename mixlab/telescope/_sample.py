@@ -6,6 +6,7 @@ import numpy as np
 import xarray as xr
 
 from mixlab._validate import check_array, check_int, check_rng
+from mixlab.priors._hyper import describe
 from mixlab.telescope._gibbs import run_chain
 from mixlab.telescope._priors import Priors, component_priors, e_prior, k_prior
 
@@ -201,7 +202,7 @@ def sample(y, *, chains=4, draws=1000, tune=1000, thin=1, weights="dynamic", K_p
                       likelihood=bool(likelihood), z_dtype=z_dtype) for rng, k0 in zip(rngs, starts, strict=True)]
     return _to_tree(runs, y, priors, settings={
         "sampler": "telescope", "weights": weights, "K_max": K_max, "tune": tune, "thin": thin,
-        "likelihood": int(bool(likelihood)), "e_prior": "fixed" if e_fixed is not None else _dist_name(e_dist),
+        "likelihood": int(bool(likelihood)), "e_prior": "fixed" if e_fixed is not None else describe(e_dist),
     })
 
 
@@ -214,12 +215,6 @@ def _check_memory(chains, draws, n, K_max, z_dtype):
             f"the draws would take {size / 2**30:.1f} GiB (z alone is chains x draws x n = "
             f"{chains} x {draws} x {n}); lower draws or use thin=..."
         )
-
-
-def _dist_name(dist):
-    args = ", ".join(f"{a:g}" for a in dist.args)
-    kwds = ", ".join(f"{k}={v:g}" for k, v in dist.kwds.items())
-    return f"{dist.dist.name}({', '.join(filter(None, [args, kwds]))})"
 
 
 def _to_tree(runs, y, priors, settings):
