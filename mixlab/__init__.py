@@ -15,6 +15,8 @@ The package behind the book. Modules, one idea each:
 - :mod:`mixlab.priors` -- the prior that a mixture prior implies on the number of clusters;
 - :mod:`mixlab.evidence` -- SMC and importance-sampling evidence, and the posterior over K;
 - :mod:`mixlab.telescope` -- the telescoping sampler for an unknown number of components;
+- :mod:`mixlab.modes` -- chains in different modes: joined, summarized, grouped and stacked;
+- :mod:`mixlab.samplers` -- samplers compared on a posterior whose mode masses are known;
 - :mod:`mixlab.studies` -- scripts for analyses too long for a notebook, with their shipped results;
 - :mod:`mixlab.marginal` -- exact label probabilities from marginalized models;
 - :mod:`mixlab.diagnostics` -- a runnable checklist for mixture fits;

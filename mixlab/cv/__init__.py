@@ -14,6 +14,9 @@ This module provides it, plus the WAIC that ArviZ 1.x dropped:
   with its standard error and the variance check of Vehtari, Gelman and Gabry (2017), as an
   ArviZ ``ELPDData`` (:class:`ELPDDataWAIC`) that prints like ``az.loo``'s result and that
   ``az.compare`` accepts;
+- :func:`mixture_loo` -- mixture importance-sampling LOO (Silva & Zanella, 2023): one fit of
+  a proposal that mixes all leave-one-out posteriors (:func:`mixture_proposal` builds it),
+  robust where PSIS-LOO's Pareto k is high;
 - :func:`elpd_table` -- one pandas table of LOO, K-fold and WAIC estimates side by side;
 - :func:`fit_k_range` -- fit one model per number of components, with the pointwise
   log-likelihood that ``az.loo`` and ``az.compare`` need.
@@ -30,17 +33,22 @@ variables.
 """
 
 from ._checks import DEFAULT_SAMPLE_KWARGS
+from ._mixture import MIXTURE_POTENTIAL, MixtureLOO, mixture_loo, mixture_proposal
 from ._refit import fit_k_range, kfold
 from ._waic import WAIC_VARIANCE_THRESHOLD, ELPDDataWAIC, elpd_table, waic
 from ._wrapper import PyMCSamplingWrapper
 
 __all__ = [
     "DEFAULT_SAMPLE_KWARGS",
+    "MIXTURE_POTENTIAL",
     "WAIC_VARIANCE_THRESHOLD",
     "ELPDDataWAIC",
+    "MixtureLOO",
     "PyMCSamplingWrapper",
     "elpd_table",
     "fit_k_range",
     "kfold",
+    "mixture_loo",
+    "mixture_proposal",
     "waic",
 ]

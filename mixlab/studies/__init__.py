@@ -4,4 +4,6 @@ discusses beside its own reduced run; the tests run each in a reduced mode so th
 
 - :mod:`mixlab.studies.how_many` -- ``p(K | y)`` and ``p(K+ | y)`` for galaxy, acidity and enzyme by
   SMC evidence, the telescoping sampler and a Dirichlet-process mixture.
+- :mod:`mixlab.studies.multimodal` -- five samplers on a constructed two-mode posterior and on the enzyme
+  data's three-component mixture, against reference mode masses.
 """

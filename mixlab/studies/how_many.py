@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from mixlab.studies._meta import versions
 
 __all__ = ["FULL", "REDUCED", "RESULTS", "load_results", "run"]
 
@@ -127,16 +127,6 @@ def _dp(name, y, s, seed):
     return _rows(name, "dp", "K+", ks, _share(occ.values, ks), se)
 
 
-def _versions():
-    out = {"python": platform.python_version(), "machine": platform.machine()}
-    for pkg in ("pymc", "pytensor", "numpy", "scipy", "arviz", "nutpie"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
-
-
 def run(settings=None, out=None, methods=("smc", "telescope", "dp")):
     """Run the analysis and write ``how_many.csv`` and ``how_many.json`` to ``out``.
 
@@ -183,7 +173,7 @@ def run(settings=None, out=None, methods=("smc", "telescope", "dp")):
     table.to_csv(out / "how_many.csv", index=False, float_format="%.6g")
     timing = {**old_meta.get("seconds", {}), **timing}
     meta = {"settings": s, "methods": sorted(set(table["method"])), "seconds": timing,
-            "versions": _versions(),
+            "versions": versions(),
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "command": "python -m mixlab.studies.how_many"}
     (out / "how_many.json").write_text(json.dumps(meta, indent=1) + "\n")
