@@ -363,3 +363,37 @@ def test_predictive_errors(small, weights, kwargs, error, match):
     with pytest.raises(error, match=match) as info:
         stacked_predictive(small, weights, **kwargs)
     assert "\n" not in str(info.value)
+
+
+def test_psis_loo_handles_a_tail_arviz_cannot_fit():
+    """A constant log-likelihood column makes ArviZ raise "All tail values are the same"; psis_loo
+    gives that observation its plain importance weights (the constant itself) and k = -inf, and every
+    other observation exactly ArviZ's PSIS value."""
+    from mixlab.modes._stacking import psis_loo
+
+    rng = np.random.default_rng(0)
+    chains, draws, n = 2, 200, 12
+    ll = rng.normal(-1.0, 0.3, size=(chains, draws, n))
+    post = xr.Dataset({"mu": (("chain", "draw"), rng.normal(size=(chains, draws)))},
+                      coords={"chain": np.arange(chains), "draw": np.arange(draws)})
+
+    def tree_of(values):
+        return xr.DataTree.from_dict({
+            "posterior": post,
+            "log_likelihood": xr.Dataset({"y": (("chain", "draw", "obs"), values)}),
+            "observed_data": xr.Dataset({"y": ("obs", np.zeros(n))}),
+        })
+
+    flat = ll.copy()
+    flat[:, :, 3] = -2.5
+    with pytest.raises(ValueError, match="All tail values are the same"):
+        az.loo(tree_of(flat), pointwise=True)
+    res = psis_loo(tree_of(flat))
+    ref = az.loo(tree_of(ll), pointwise=True)
+    assert float(res.elpd_i[3]) == pytest.approx(-2.5)
+    assert float(res.pareto_k[3]) == -np.inf
+    others = np.arange(n) != 3
+    np.testing.assert_allclose(res.elpd_i.values[others], ref.elpd_i.values[others], rtol=1e-12)
+    np.testing.assert_allclose(res.pareto_k.values[others], ref.pareto_k.values[others], rtol=1e-12)
+    stacked = stack_chains(tree_of(flat))  # goes through where az.loo alone would stop
+    assert np.isclose(float(stacked.weights.sum()), 1.0)

@@ -209,6 +209,51 @@ def split_chains(idata, groups=None):
     return {key: _subtree(idata, pos, len(coord)) for key, pos in pieces.items()}
 
 
+def psis_loo(tree, var_name=None, sample_dims=("chain", "draw")):
+    """``az.loo(tree, pointwise=True)``, also where ArviZ cannot fit a Pareto tail.
+
+    When the largest importance ratios of an observation are all equal (its log-likelihood is the
+    same at every draw of the tail, e.g. a mode in which no component reaches it), ArviZ 1.3 raises
+    "All tail values are the same" for the whole data set. The ratios are then bounded and need
+    no smoothing: that observation gets its plain self-normalised importance weights and a
+    Pareto k of ``-inf``; every other observation gets ArviZ's PSIS weights and k, and
+    ``az.loo`` finishes with these.
+    """
+    try:
+        return az.loo(tree, pointwise=True, var_name=var_name)
+    except ValueError as err:
+        if "All tail values are the same" not in str(err):
+            raise
+    ll_ds = (
+        tree["log_likelihood"].to_dataset()
+        if isinstance(tree, xr.DataTree)
+        else tree["log_likelihood"]
+    )
+    name = var_name if var_name is not None else next(iter(ll_ds.data_vars))
+    log_lik = ll_ds[name]
+    dims = list(sample_dims)
+    n_samples = int(np.prod([log_lik.sizes[d] for d in dims]))
+    post = tree["posterior"].to_dataset() if isinstance(tree, xr.DataTree) else tree["posterior"]
+    ess = post.azstats.ess(method="mean")
+    r_eff = float(np.hstack([ess[v].values.ravel() for v in ess.data_vars]).mean() / n_samples)
+    obs_dims = [d for d in log_lik.dims if d not in dims]
+    log_weights = xr.zeros_like(log_lik.transpose(*dims, *obs_dims))
+    pareto_k = xr.zeros_like(log_weights.isel({d: 0 for d in dims}, drop=True))
+    for idx in np.ndindex(*pareto_k.shape):
+        where = dict(zip(obs_dims, idx, strict=True))
+        ll_i = log_lik.isel(where)
+        try:
+            lw, k = ll_i.azstats.psislw(r_eff=r_eff, dim=dims)  # it takes log-likelihoods
+            k = float(k)
+        except ValueError as err:
+            if "All tail values are the same" not in str(err):
+                raise
+            lw, k = -ll_i - logsumexp(-ll_i.values), -np.inf
+        log_weights[where] = lw.transpose(*dims).values
+        pareto_k[where] = k
+    return az.loo(tree, pointwise=True, var_name=name, log_weights=log_weights, pareto_k=pareto_k)
+
+
 @dataclass(repr=False)
 class StackingResult:
     """What :func:`stack_chains` returns.
@@ -357,7 +402,7 @@ def stack_chains(idata, *, groups=None, var_name=None):
             f"chain (or mode) needs at least {MIN_DRAWS}: sample more draws"
         )
     split = split_chains(idata, groups)
-    loo = {key: az.loo(tree, pointwise=True, var_name=var_name) for key, tree in split.items()}
+    loo = {key: psis_loo(tree, var_name) for key, tree in split.items()}
     compare = az.compare(loo, method="stacking", round_to="none")
     names = list(pieces)
     w = np.clip(compare.loc[names, "weight"].to_numpy(dtype=float), 0.0, None)
@@ -376,7 +421,7 @@ def stack_chains(idata, *, groups=None, var_name=None):
     )
     pointwise = stacked_elpd(elpd_matrix, w)
     elpd_i = first.copy(data=pointwise.reshape(first.shape)).rename("elpd_i")
-    pooled = az.loo(idata, pointwise=True, var_name=var_name)
+    pooled = psis_loo(idata, var_name)
     return StackingResult(
         weights=weights,
         compare=compare,
