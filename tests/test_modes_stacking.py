@@ -397,3 +397,8 @@ def test_psis_loo_handles_a_tail_arviz_cannot_fit():
     np.testing.assert_allclose(res.pareto_k.values[others], ref.pareto_k.values[others], rtol=1e-12)
     stacked = stack_chains(tree_of(flat))  # goes through where az.loo alone would stop
     assert np.isclose(float(stacked.weights.sum()), 1.0)
+    # one chain (what stack_chains passes per chain): ArviZ takes r_eff = 1 there, and so does psis_loo
+    one = psis_loo(tree_of(flat).sel(chain=[0]))
+    ref_one = az.loo(tree_of(ll).sel(chain=[0]), pointwise=True)
+    np.testing.assert_allclose(one.elpd_i.values[others], ref_one.elpd_i.values[others], rtol=1e-12)
+    np.testing.assert_allclose(one.pareto_k.values[others], ref_one.pareto_k.values[others], rtol=1e-12)

@@ -15,6 +15,7 @@ from arviz_stats import loo
 from arviz_stats.utils import ELPDDataLOO
 from scipy.special import logsumexp
 
+from mixlab._loo import relative_eff
 from mixlab._validate import check_int
 
 from ._checks import check_observed, start_values
@@ -323,8 +324,7 @@ def _mixture_elpd(idata, var_name, pointwise):
     elpd_i, p_loo_i, mix_lw = log_lik.azstats.loo_mixture(sample_dims=sample_dims)
     elpd, se, p, _ = elpd_i.azstats.loo_summary(p_loo_i)
     posterior = idata["posterior"].to_dataset()
-    ess = posterior.azstats.ess(method="mean")
-    reff = np.hstack([ess[v].values.ravel() for v in ess.data_vars]).mean() / n_samples
+    reff = relative_eff(posterior, n_samples)
     k = np.empty(elpd_i.shape)
     for idx in np.ndindex(*k.shape):
         weights = mix_lw.isel(dict(zip(elpd_i.dims, idx, strict=True)))

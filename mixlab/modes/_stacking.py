@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 from scipy.special import logsumexp
 
+from mixlab._loo import relative_eff
 from mixlab._validate import check_group, check_int, check_rng, check_simplex
 from mixlab.modes._inputs import check_tree, log_likelihood
 
@@ -234,8 +235,7 @@ def psis_loo(tree, var_name=None, sample_dims=("chain", "draw")):
     dims = list(sample_dims)
     n_samples = int(np.prod([log_lik.sizes[d] for d in dims]))
     post = tree["posterior"].to_dataset() if isinstance(tree, xr.DataTree) else tree["posterior"]
-    ess = post.azstats.ess(method="mean")
-    r_eff = float(np.hstack([ess[v].values.ravel() for v in ess.data_vars]).mean() / n_samples)
+    r_eff = relative_eff(post, n_samples)
     obs_dims = [d for d in log_lik.dims if d not in dims]
     log_weights = xr.zeros_like(log_lik.transpose(*dims, *obs_dims))
     pareto_k = xr.zeros_like(log_weights.isel({d: 0 for d in dims}, drop=True))
