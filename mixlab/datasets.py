@@ -11,6 +11,7 @@ load_galaxy        82     velocity, 1000 km/s             Richardson & Green (19
 load_acidity       155    log acidity index               Richardson & Green (1997)
 load_enzyme        245    enzymatic activity in blood     Richardson & Green (1997)
 load_faithful      272    eruption time, waiting (min)    Azzalini & Bowman (1990)
+load_lamb          240    movements per 5 s (a series)    Leroux & Puterman (1992)
 =================  =====  ==============================  =========================
 """
 
@@ -23,7 +24,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["load_acidity", "load_enzyme", "load_faithful", "load_galaxy"]
+__all__ = ["load_acidity", "load_enzyme", "load_faithful", "load_galaxy", "load_lamb"]
 
 #: (file name, number of rows, column names) of every shipped data set
 _FILES = {
@@ -31,6 +32,7 @@ _FILES = {
     "acidity": ("acidity.csv", 155, ("log_acidity",)),
     "enzyme": ("enzyme.csv", 245, ("activity",)),
     "faithful": ("faithful.csv", 272, ("eruptions", "waiting")),
+    "lamb": ("lamb.csv", 240, ("interval", "movements")),
 }
 
 
@@ -195,3 +197,36 @@ def load_faithful() -> np.ndarray:
     [3.5, 70.9]
     """
     return _load("faithful").copy()
+
+
+def load_lamb() -> np.ndarray:
+    """Movements of a fetal lamb in 240 consecutive 5-second intervals (counts, in time order).
+
+    Counts of body movements of one fetal lamb observed by ultrasound, analysed by Leroux and
+    Puterman (1992) with Poisson mixtures whose components are independent from one interval to the
+    next and with Markov-dependent ones (a hidden Markov model). Most intervals have no movement
+    (182 of 240); the rest come in bursts, so the counts are overdispersed and zero-heavy, and
+    their order matters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(240,)``, integer counts (dtype ``int64``) in time order.
+
+    References
+    ----------
+    Leroux, B. G. and Puterman, M. L. (1992). Maximum-penalized-likelihood estimation for
+    independent and Markov-dependent mixture models. *Biometrics* 48, 545-558.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mixlab.datasets import load_lamb
+    >>> y = load_lamb()
+    >>> y.shape, int((y == 0).sum()), int(y.max())
+    ((240,), 182, 7)
+    >>> np.bincount(y).tolist()
+    [182, 41, 12, 2, 2, 0, 0, 1]
+    """
+    data = _load("lamb")
+    return data[:, 1].astype(np.int64)

@@ -8,16 +8,18 @@ asks each estimator for ``_estimate_log_prob`` and writes everything else once.
 
 Families in the registry:
 
-============================  ====================  ==========================================
-name                          roles                 observations
-============================  ====================  ==========================================
-``"normal"``                  mu, sigma             real numbers
-``"student_t"``               mu, sigma, nu         real numbers
-``"mv_normal"``               mu, sigma, corr       vectors (one ``feature`` dim)
-``"poisson"``                 mu                    counts
-``"negative_binomial"``       mu, alpha             counts (PyMC's ``mu``/``alpha``)
-``"zero"``                    (none)                point mass at 0 (zero-inflation, hurdles)
-============================  ====================  ==========================================
+==================================  ===============  ==============================================
+name                                roles            observations
+==================================  ===============  ==============================================
+``"normal"``                        mu, sigma        real numbers
+``"student_t"``                     mu, sigma, nu    real numbers
+``"mv_normal"``                     mu, sigma, corr  vectors (one ``feature`` dim)
+``"poisson"``                       mu               counts
+``"negative_binomial"``             mu, alpha        counts (PyMC's ``mu``/``alpha``)
+``"zero"``                          (none)           point mass at 0 (zero-inflation, hurdles)
+``"poisson_positive"``              mu               counts >= 1 (zero-truncated Poisson: hurdles)
+``"negative_binomial_positive"``    mu, alpha        counts >= 1 (zero-truncated NB: hurdles)
+==================================  ===============  ==============================================
 
 A regression component is any family with a location (``normal``, ``student_t``) whose location
 is shifted by ``beta * x``; the posterior spec (:mod:`mixlab.spec`) adds the shift. A new family is
@@ -114,6 +116,21 @@ def _negative_binomial(y, mu, alpha):
         )
 
 
+def _poisson_positive(y, mu):
+    """Zero-truncated Poisson: the Poisson given y >= 1 (``mu`` is the untruncated rate)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = _poisson(y, mu) - np.log(-np.expm1(-mu))
+    return np.where(y >= 1, out, -np.inf)
+
+
+def _negative_binomial_positive(y, mu, alpha):
+    """Zero-truncated negative binomial: the NB(mu, alpha) given y >= 1."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p0 = alpha * (np.log(alpha) - np.log(alpha + mu))
+        out = _negative_binomial(y, mu, alpha) - np.log(-np.expm1(log_p0))
+    return np.where(y >= 1, out, -np.inf)
+
+
 def _zero(y):
     return np.where(y == 0, 0.0, -np.inf)
 
@@ -181,3 +198,6 @@ register(Family("poisson", ("mu",), _poisson, positive=("mu",), discrete=True))
 register(Family("negative_binomial", ("mu", "alpha"), _negative_binomial,
                 positive=("mu", "alpha"), discrete=True))
 register(Family("zero", (), _zero, discrete=True))
+register(Family("poisson_positive", ("mu",), _poisson_positive, positive=("mu",), discrete=True))
+register(Family("negative_binomial_positive", ("mu", "alpha"), _negative_binomial_positive,
+                positive=("mu", "alpha"), discrete=True))

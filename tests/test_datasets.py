@@ -15,6 +15,7 @@ EXPECTED = {
     "acidity": (datasets.load_acidity, (155,)),
     "enzyme": (datasets.load_enzyme, (245,)),
     "faithful": (datasets.load_faithful, (272, 2)),
+    "lamb": (datasets.load_lamb, (240,)),
 }
 
 
@@ -23,7 +24,7 @@ def test_shape_and_values(name):
     loader, shape = EXPECTED[name]
     values = loader()
     assert values.shape == shape
-    assert values.dtype == float
+    assert values.dtype == (np.int64 if name == "lamb" else float)
     assert np.all(np.isfinite(values))
 
 
@@ -54,6 +55,9 @@ def test_known_summaries():
     faithful = datasets.load_faithful()
     assert faithful[:, 0].min() == pytest.approx(1.6)
     assert faithful[:, 1].max() == pytest.approx(96.0)
+    # the counts PROVENANCE.md lists, and the file's interval column is the time order
+    assert np.bincount(datasets.load_lamb()).tolist() == [182, 41, 12, 2, 2, 0, 0, 1]
+    assert datasets._load("lamb")[:, 0].tolist() == list(range(1, 241))
 
 
 def test_a_damaged_file_is_reported(monkeypatch):
@@ -77,6 +81,6 @@ def test_a_damaged_file_is_reported(monkeypatch):
 
 def test_provenance_travels_with_the_data():
     text = resources.files("mixlab.data").joinpath("PROVENANCE.md").read_text()
-    for word in ("Roeder", "Crawford", "Bechtel", "Azzalini", "26690"):
+    for word in ("Roeder", "Crawford", "Bechtel", "Azzalini", "Leroux", "26690"):
         assert word in text
     assert "26690" in datasets.load_galaxy.__doc__

@@ -69,6 +69,12 @@ def diagnose(
     A check the input cannot support (no ``sample_stats`` group, no ``sigma`` variable, one
     component) gets the status ``"skip"`` and says why.
 
+    Weights that depend on the observation (a mixture of experts: ``w`` with the ``obs_dim``) are
+    averaged over the observations for ``empty components``, and ``component overlap`` is
+    skipped. For a hidden Markov model (a variable ``P`` with dims ``dim`` and ``dim + "_to"``)
+    the weight checks use the stationary distribution of each draw's transition matrix, the
+    long-run share of time in each state, not ``w`` (the distribution of the first state alone).
+
     ``component overlap`` judges separation in data space, with :func:`component_overlap`'s
     misclassification rate: for each draw, the pair of components whose observations the best
     rule would confuse most often. The default bound, 0.1 (one observation of the pair in ten
@@ -215,7 +221,10 @@ def diagnose(
                 f"{group} variable '{name}' ({label}) has no dimension '{dim}' "
                 f"(dims: {', '.join(map(str, ds[name].dims))}); pass dim=... or {label}=..."
             )
-    values = mixture_values(ds, roles, sample_dims=sample_dims, dim=dim, group=group)
+    weights_view, per_obs = _weights_view(ds, roles["w"], dim=dim, obs_dim=obs_dim,
+                                          sample_dims=sample_dims)
+    values = mixture_values(ds if weights_view is None else ds.assign({roles["w"]: weights_view}),
+                            roles, sample_dims=sample_dims, dim=dim, group=group)
     stats = optional_group(idata, "sample_stats")
     n_chains = ds.sizes["chain"] if "chain" in sample_dims else 1
     n_draws = int(np.prod([ds.sizes[d] for d in sample_dims]))
@@ -233,7 +242,8 @@ def diagnose(
         _rows.scales_row(values["sigma"], roles["sigma"], optional_group(idata, "observed_data"),
                          scale_floor),
         *_mixture_rows(ds, values, roles, sample_dims=sample_dims, dim=dim,
-                       switch_tol=switch_tol, overlap_max=overlap_max),
+                       switch_tol=switch_tol, overlap_max=overlap_max,
+                       per_obs=f"{roles['w']}' with dim '{obs_dim}" if per_obs else None),
     ]
     table = pd.DataFrame(rows, columns=_rows.Row._fields).set_index("check")
     return table
@@ -249,8 +259,40 @@ def _checked_names(ds, var_names, *, obs_dim, sample_dims, group):
             and all(d in ds[v].dims for d in sample_dims)]
 
 
-def _mixture_rows(ds, values, roles, *, sample_dims, dim, switch_tol, overlap_max):
-    """The label-switching and component-overlap rows."""
+def _weights_view(ds, name, *, dim, obs_dim, sample_dims):
+    """The weights the mixture checks judge, or None to read ``name`` as it is; and a flag.
+
+    Weights per observation (a mixture of experts) are averaged over the observations: the share
+    of the data each component gets. A hidden Markov model (a variable ``P`` with dims ``dim`` and
+    ``dim + "_to"``) is judged by the stationary distribution of each draw's transition matrix, the
+    long-run share of time in each state (``w`` is only the distribution of the first state).
+    """
+    if name not in ds.data_vars or dim not in ds[name].dims:
+        return None, False
+    w = ds[name]
+    if obs_dim in w.dims:
+        return w.mean(obs_dim), True
+    to = f"{dim}_to"
+    P = ds.get("P")
+    if P is None or set(P.dims) != {*sample_dims, dim, to} or P.sizes[to] != P.sizes[dim]:
+        return None, False
+    mats = P.transpose(*sample_dims, dim, to).values.astype(float)
+    k = mats.shape[-1]
+    flat = mats.reshape(-1, k, k)
+    # pi (P - I) = 0 with sum(pi) = 1: least squares on the stacked system (exact when unique)
+    system = np.concatenate([np.swapaxes(flat, 1, 2) - np.eye(k), np.ones((flat.shape[0], 1, k))],
+                            axis=1)
+    rhs = np.zeros((flat.shape[0], k + 1))
+    rhs[:, -1] = 1.0
+    pi = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] for a, b in zip(system, rhs, strict=True)])
+    pi = np.clip(pi, 0.0, None)
+    pi /= pi.sum(axis=1, keepdims=True)
+    template = w.transpose(*sample_dims, dim)
+    return template.copy(data=pi.reshape(template.shape)), False
+
+
+def _mixture_rows(ds, values, roles, *, sample_dims, dim, switch_tol, overlap_max, per_obs=None):
+    """The label-switching and component-overlap rows (``per_obs``: skip the overlap)."""
     mu = values["mu"]
     if mu is None or mu.shape[1] < 2:
         reason = (f"no means variable '{roles['mu']}'; pass means=..." if mu is None
@@ -259,7 +301,7 @@ def _mixture_rows(ds, values, roles, *, sample_dims, dim, switch_tol, overlap_ma
     evidence = _switching_evidence(ds[roles["mu"]], sample_dims, dim)
     missing = [f"{label} variable '{roles[role]}'" for role, label in
                (("w", "weights"), ("sigma", "scales")) if values[role] is None]
-    other = next((v for v in ("nu", "beta") if v in ds.data_vars), None)
+    other = next((v for v in ("nu", "beta") if v in ds.data_vars), per_obs)
     return [_rows.switching_row(evidence, roles["mu"], switch_tol),
             _rows.overlap_row(values["w"], mu, values["sigma"], missing=missing, other=other,
                               overlap_max=overlap_max)]

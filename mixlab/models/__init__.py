@@ -3,7 +3,10 @@
 Univariate builders: :func:`gmm`, :func:`student_t_mixture`, :func:`normal_t_mixture`,
 :func:`latent_gmm`, :func:`sparse_gmm` and :func:`mixture_regression`; multivariate:
 :func:`mv_gmm` (with the :class:`OrderedFirstFeature` transform); for the number of components:
-:func:`rg_gmm` (Richardson & Green's priors) and :func:`dp_gmm` (truncated Dirichlet process); start values for all of them:
+:func:`rg_gmm` (Richardson & Green's priors) and :func:`dp_gmm` (truncated Dirichlet process); for counts:
+:func:`poisson_mixture`, :func:`negative_binomial_mixture` and :func:`zero_inflated` (zero-inflated and
+hurdle models, see their docstrings for their priors); with weights that change: :func:`mixture_of_experts`
+(weights that depend on a covariate) and :func:`hmm` (hidden Markov models); start values for all of them:
 :func:`initvals`.
 
 Every builder returns a :class:`pymc.Model` with the coordinates ``component`` (``0..K-1``) and
@@ -19,12 +22,18 @@ name        quantity                                     dims
 ``sigma``   component scales                             ``component`` (:func:`mv_gmm`:
                                                          ``component, feature``)
 ``nu``      Student-t degrees of freedom                 ``component`` (normal + t: scalar)
+``alpha``   negative-binomial dispersion                 ``component`` (:func:`zero_inflated`:
+                                                         scalar)
 ``beta``    regression slopes                            ``component``
 ``corr``    correlation matrices (:func:`mv_gmm`)        ``component, feature, feature_bis``
 ``chol_k``  packed Cholesky factor of component k's      (free variable, one per component)
             covariance (:func:`mv_gmm`; what NUTS
             samples)
-``z``       latent labels (:func:`latent_gmm` only)      ``obs``
+``w``       (:func:`mixture_of_experts`: per observation;  ``obs, component``
+            :func:`hmm`: the first state's distribution)
+``P``       transition matrix (:func:`hmm`)              ``component, component_to``
+``z``       latent labels (:func:`latent_gmm`,           ``obs``
+            :func:`hmm` with ``marginalized=False``)
 ``y``       the observations                             ``obs`` (:func:`mv_gmm`: ``obs, feature``)
 ==========  ===========================================  ===========================================
 
@@ -65,6 +74,8 @@ float64 cannot square rejected with a hint to rescale, and ``priors`` with known
 values only.
 """
 
+from mixlab.models.counts import negative_binomial_mixture, poisson_mixture, zero_inflated
+from mixlab.models.dynamic import hmm, mixture_of_experts
 from mixlab.models.multivariate import OrderedFirstFeature, mv_gmm
 from mixlab.models.regression import mixture_regression
 from mixlab.models.start import initvals
@@ -81,13 +92,18 @@ __all__ = [
     "OrderedFirstFeature",
     "dp_gmm",
     "gmm",
+    "hmm",
     "initvals",
     "latent_gmm",
+    "mixture_of_experts",
     "mixture_regression",
     "mv_gmm",
+    "negative_binomial_mixture",
     "normal_t_mixture",
+    "poisson_mixture",
     "rg_gmm",
     "rg_priors",
     "sparse_gmm",
     "student_t_mixture",
+    "zero_inflated",
 ]

@@ -31,6 +31,9 @@ class _Spec:
     x: np.ndarray | None = None
     ordered: str | None = None  # name of the variable that carries the ordered transform
     free_nu: bool = False
+    #: start-value rule of this model when its kind is not in ``start._STARTS`` (builders defined
+    #: outside start.py register their own: ``_Spec(..., start=func)``, ``func(spec) -> dict``)
+    start: object = None
 
 
 #: Models built by this package, mapped to their spec. Weak keys: the registry never keeps a
@@ -77,6 +80,19 @@ def _check_y(y, name="y", *, multivariate=False):
             f"{err}; pass a 1-D array (e.g. y.ravel() for one column), or use "
             "mixlab.models.mv_gmm for several features per observation"
         ) from None
+
+
+def _check_xy(x, y, needs):
+    """A covariate and observations of the same length, the covariate not constant (``needs``: who needs it)."""
+    x = check_array(x, "x", ndim=1)
+    y = _check_y(y)
+    if x.size != y.size:
+        raise ValueError(
+            f"x and y must have the same length, got {x.size} and {y.size}; pass one x per observation"
+        )
+    if np.ptp(x) == 0:
+        raise ValueError(f"x is constant (all values {x[0]:g}); {needs} needs at least two distinct x values")
+    return x, y
 
 
 def _check_K(K, n, name="K", minimum=1):

@@ -6,10 +6,9 @@ import numpy as np
 import pymc as pm
 from pymc.distributions.transforms import Ordered
 
-from mixlab._validate import check_array
 from mixlab.models._common import (
     _check_K,
-    _check_y,
+    _check_xy,
     _coords,
     _data_scales,
     _register,
@@ -150,16 +149,7 @@ def mixture_regression(x, y, K, *, ordered=True, priors=None):
     ...
     ValueError: x and y must have the same length, got 80 and 79; pass one x per observation
     """
-    x = check_array(x, "x", ndim=1)
-    y = _check_y(y)
-    if x.size != y.size:
-        raise ValueError(
-            f"x and y must have the same length, got {x.size} and {y.size}; pass one x per observation"
-        )
-    if np.ptp(x) == 0:
-        raise ValueError(
-            f"x is constant (all values {x[0]:g}); a regression needs at least two distinct x values"
-        )
+    x, y = _check_xy(x, y, "a regression")
     K = _check_K(K, y.size)
     if isinstance(ordered, bool | np.bool_):
         order = "mu" if ordered else None

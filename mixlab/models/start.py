@@ -156,7 +156,7 @@ def initvals(model, var_names=None):
     spec = _REGISTRY.get(model)
     if spec is None:
         raise ValueError("model was not built by mixlab.models; pass your own initvals to pm.sample")
-    start = _STARTS[spec.kind](spec)
+    start = (spec.start or _STARTS[spec.kind])(spec)
     if var_names is None:
         return start
     if isinstance(var_names, str):

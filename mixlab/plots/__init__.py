@@ -4,6 +4,7 @@
 ones; import them from here.
 """
 
+from mixlab.plots._rootogram import plot_rootogram
 from mixlab.plots.core import (
     component_colors,
     plot_assignment,
@@ -13,4 +14,4 @@ from mixlab.plots.core import (
 from mixlab.plots.ellipses import plot_ellipses
 
 __all__ = ["component_colors", "plot_assignment", "plot_coclustering", "plot_ellipses",
-           "plot_mixture_fit"]
+           "plot_mixture_fit", "plot_rootogram"]

@@ -161,9 +161,13 @@ def resolve(
                 f"'{names['nu']}'; pass nu=... (fixed degrees of freedom) or var_names={{'nu': ...}}"
             )
         have = ", ".join(map(str, post.data_vars)) or "none"
+        hint = ""
+        if role == "sigma" and family is None:
+            # the default family is "normal"; a count model (Poisson rates, no scales) is the usual cause
+            hint = "family='poisson' or 'negative_binomial' for count components, or "
         raise ValueError(
             f"posterior has no variable '{names[role]}' for the {role} of the components "
-            f"(variables: {have}); pass var_names={{'{role}': ...}}"
+            f"(variables: {have}); pass {hint}var_names={{'{role}': ...}}"
         )
     feature_dim = None
     if any(f.event_ndim for f in families):
