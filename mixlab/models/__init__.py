@@ -16,7 +16,9 @@ coordinates ``feature`` and ``feature_bis``, the measured quantities named by ``
 ==========  ===========================================  ===========================================
 name        quantity                                     dims
 ==========  ===========================================  ===========================================
-``w``       mixture weights                              ``component``
+``w``       mixture weights (one vector per observation  ``component`` (:func:`mixture_of_experts`:
+            in :func:`mixture_of_experts`; the first     ``obs, component``)
+            state's distribution in :func:`hmm`)
 ``mu``      component means (regression: intercepts)     ``component`` (:func:`mv_gmm`:
                                                          ``component, feature``)
 ``sigma``   component scales                             ``component`` (:func:`mv_gmm`:
@@ -29,8 +31,6 @@ name        quantity                                     dims
 ``chol_k``  packed Cholesky factor of component k's      (free variable, one per component)
             covariance (:func:`mv_gmm`; what NUTS
             samples)
-``w``       (:func:`mixture_of_experts`: per observation;  ``obs, component``
-            :func:`hmm`: the first state's distribution)
 ``P``       transition matrix (:func:`hmm`)              ``component, component_to``
 ``z``       latent labels (:func:`latent_gmm`,           ``obs``
             :func:`hmm` with ``marginalized=False``)
