@@ -51,19 +51,22 @@ _KINDS = ("mixture", "builtin", "hurdle")
 # --------------------------------------------------------------------------------------------
 
 
-def _check_counts(y):
-    """The observations as an int64 array of counts (whole numbers >= 0), 1-D and finite."""
+def _check_counts(y, real_valued="use mixlab.models.gmm"):
+    """The observations as an int64 array of counts (whole numbers >= 0), 1-D and finite.
+
+    ``real_valued`` completes the hint "pass counts, or ... for real-valued data".
+    """
     values = _check_y(y)
     if np.any(values < 0):
         raise ValueError(
             f"y must hold counts (whole numbers >= 0), got the negative value {values.min():g}; "
-            "pass counts, or use mixlab.models.gmm for real-valued data"
+            f"pass counts, or {real_valued} for real-valued data"
         )
     fractional = values != np.round(values)
     if np.any(fractional):
         raise ValueError(
             f"y must hold counts (whole numbers >= 0), got the non-integer value "
-            f"{values[fractional][0]:g}; pass counts, or use mixlab.models.gmm for real-valued data"
+            f"{values[fractional][0]:g}; pass counts, or {real_valued} for real-valued data"
         )
     if values.max() > 2**53:
         raise ValueError(

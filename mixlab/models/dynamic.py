@@ -32,6 +32,14 @@ from mixlab.models._common import (
     _Spec,
     _strictly_increasing,
 )
+from mixlab.models.counts import (
+    _ALPHA_START,
+    _check_counts,
+    _count_defaults,
+    _dispersions,
+    _rates,
+)
+from mixlab.models.counts import _spread_rates as _spread_count_rates
 from mixlab.models.regression import _regression_em
 
 __all__ = ["hmm", "mixture_of_experts"]
@@ -43,8 +51,6 @@ _GATE_SD = 3.0
 _HMM_FAMILIES = ("poisson", "normal", "negative_binomial")
 
 #: Start value of every negative binomial dispersion, and its default prior Gamma(shape, rate).
-_ALPHA_START = 2.0
-_ALPHA_PRIOR = (1.0, 0.1)
 
 #: Start value of the probability of staying in the same state (rows of ``P`` at the start).
 _STAY_START = 0.9
@@ -305,37 +311,16 @@ def mixture_of_experts(x, y, K, *, regression=False, ordered=True, priors=None):
 # --------------------------------------------------------------------------------------------
 
 
-def _hmm_check_counts(y):
-    values = _check_y(y)
-    bad = (values < 0) | (values != np.round(values))
-    if np.any(bad):
-        raise ValueError(
-            f"y must hold counts (whole numbers >= 0) for a count emission family, got "
-            f"{values[bad][0]:g}; pass counts, or family='normal' for real-valued data"
-        )
-    return values.astype(np.int64)
-
-
-def _spread_rates(y, K):
-    """Means of K equal-count groups of the sorted data, strictly increasing (and > 0 for counts)."""
-    groups = np.array_split(np.sort(y.astype(float)), K)
-    rates = np.array([g.mean() for g in groups])
-    _, _, sd = _data_scales(y.astype(float))
-    return rates, sd
-
 
 def _hmm_start(spec):
     """Quantile-group means as ``mu``; ``P`` with 0.9 on the diagonal; ``w`` uniform."""
     y, K = spec.y, spec.K
     family = spec.kind.removeprefix("hmm_").removesuffix("_latent")
-    mu, sd = _spread_rates(y, K)
-    if family == "normal":
-        mu = _strictly_increasing(mu, sd)
-    else:
-        mean = float(np.mean(y))
-        mu = np.maximum(mu, 0.5 * mean if mean > 0 else 0.1)
-        for k in range(1, K):
-            mu[k] = max(mu[k], mu[k - 1] + 0.1 * sd)
+    _, _, sd = _data_scales(y.astype(float))
+    if family == "normal":  # means of K equal-count groups of the sorted data, pushed apart
+        mu = _strictly_increasing(np.array([g.mean() for g in np.array_split(np.sort(y), K)]), sd)
+    else:  # the rule of the count mixtures (mixlab.models.counts)
+        mu = _spread_count_rates(y, K)
     if K == 1:
         P = np.ones((1, 1))
     else:
@@ -437,7 +422,7 @@ def hmm(y, K, *, family="poisson", ordered=True, priors=None, marginalized=True)
         raise TypeError(f"family must be one of {_HMM_FAMILIES} (a string), got {family!r}")
     if family not in _HMM_FAMILIES:
         raise ValueError(f"family must be one of {_HMM_FAMILIES}, got {family!r}")
-    y = _check_y(y) if family == "normal" else _hmm_check_counts(y)
+    y = _check_y(y) if family == "normal" else _check_counts(y, real_valued="family='normal'")
     K = _check_K(K, y.size)
     ordered = _check_ordered(ordered) and K > 1
     marginalized = _check_bool(marginalized, "marginalized")
@@ -453,17 +438,8 @@ def hmm(y, K, *, family="poisson", ordered=True, priors=None, marginalized=True)
             "mu_sigma": (rng, "positive", "component"),
             "sigma_sigma": (sd, "positive", "component"),
         }
-    else:
-        _, rng, _ = _data_scales(y.astype(float))
-        defaults |= {
-            "mu_alpha": (1.0, "positive", "component"),
-            "mu_beta": (1.0 / (float(np.mean(y)) + 0.5 * rng), "positive", "component"),
-        }
-        if family == "negative_binomial":
-            defaults |= {
-                "alpha_alpha": (_ALPHA_PRIOR[0], "positive", "component"),
-                "alpha_beta": (_ALPHA_PRIOR[1], "positive", "component"),
-            }
+    else:  # the rate and dispersion priors of the count mixtures (mixlab.models.counts)
+        defaults |= _count_defaults(y, nb=family == "negative_binomial")
     pri = _resolve_priors(priors, defaults, {"component": K}, "hmm")
     if np.any(pri["P_stay"] < 0):
         raise ValueError(
@@ -484,17 +460,9 @@ def hmm(y, K, *, family="poisson", ordered=True, priors=None, marginalized=True)
             )
             sigma = pm.HalfNormal("sigma", sigma=pri["sigma_sigma"], dims="component")
         else:
-            mu = pm.Gamma(
-                "mu",
-                alpha=pri["mu_alpha"],
-                beta=pri["mu_beta"],
-                dims="component",
-                **({"transform": Ordered()} if ordered else {}),
-            )
+            mu = _rates(pri, K, ordered)
             if family == "negative_binomial":
-                alpha = pm.Gamma(
-                    "alpha", alpha=pri["alpha_alpha"], beta=pri["alpha_beta"], dims="component"
-                )
+                alpha = _dispersions(pri)
         z = DiscreteMarkovChain("z", P=P, init_dist=pm.Categorical.dist(p=w), dims="obs")
         if family == "normal":
             pm.Normal("y", mu=mu[z], sigma=sigma[z], observed=y, dims="obs")
