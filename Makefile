@@ -20,13 +20,14 @@ SHIFTS  ?= 1 2 3
 NB      ?=
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab venv lint unit studies nbval robust build-book browser chromium bench clean help
+.PHONY: book test lab venv lint unit integration course studies nbval robust build-book browser chromium bench clean help
 
 help:
 	@echo "make book   - create/update .venv, execute the notebooks and build the HTML book"
-	@echo "make test   - lint, unit tests + doctests, notebooks under nbval, book build, browser test"
+	@echo "make test   - lint, unit tests + doctests, integration tests, notebooks under nbval, book build, browser test"
 	@echo "make lab    - JupyterLab on book/ in the tested environment"
 	@echo "make bench  - run the benchmarks in benchmarks/"
+	@echo "make course - student notebooks (no solutions) and instructor notebooks, zipped, in _build/course/"
 	@echo "make robust - every notebook and the seeded unit tests under other seeds (SHIFTS=\"1 2 3\", NB=book/...)"
 
 venv: $(STAMP) $(BLASRC)
@@ -63,7 +64,19 @@ unit: $(STAMP) $(BLASRC)
 	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
 	echo "unit tests with seed shift $$shift (reproduce: make unit SEED_SHIFT=$$shift)"; \
 	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests --ignore=tests/browser \
-	  --doctest-modules mixlab -n $(JOBS) --dist worksteal -q -m "not study"
+	  --doctest-modules mixlab -n $(JOBS) --dist worksteal -q -m "not study and not integration"
+
+# the tests that fit a model with a sampler end to end (marker 'integration', see tests/_shared.samples)
+integration: $(STAMP) $(BLASRC)
+	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
+	echo "integration tests with seed shift $$shift (reproduce: make integration SEED_SHIFT=$$shift)"; \
+	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests --ignore=tests/browser \
+	  -n $(JOBS) --dist worksteal -q -m "integration and not study"
+
+# the notebooks for a course: student (solutions removed) and instructor sets, each zipped
+course: $(STAMP)
+	$(PY) -m mixlab._course course --book book --out _build/course
+	@echo "Course notebooks: $(CURDIR)/_build/course/{student,instructor}{/,.zip}"
 
 # the scripts of mixlab.studies in their reduced modes (each writes a small table to a temporary directory)
 studies: $(STAMP) $(BLASRC)
@@ -90,7 +103,7 @@ browser: $(STAMP) $(BLASRC) chromium
 # each stage timed; the table at the end says how often and how long every notebook executed
 test: chromium
 	@mkdir -p _build/timings; rm -f _build/timings/stages _build/timings/nbval.json; date +%s > _build/timings/start
-	@for stage in venv lint unit studies nbval build-book browser; do \
+	@for stage in venv lint unit integration studies nbval build-book browser; do \
 	  t0=$$(date +%s); $(MAKE) --no-print-directory $$stage; \
 	  echo "$$stage $$(( $$(date +%s) - t0 ))" >> _build/timings/stages; \
 	done

@@ -1,4 +1,4 @@
-"""Helpers that tests/conftest.py and several test modules share: run_once and evaluate_only."""
+"""Helpers that tests/conftest.py and several test modules share: run_once, evaluate_only and samples."""
 
 import fcntl
 import os
@@ -59,3 +59,18 @@ def evaluate_only():
     check 21.5 s default, 15.0 s FAST_COMPILE, 0.6 s FAST_COMPILE without cxx, cold caches).
     """
     return pytensor.config.change_flags(mode="FAST_COMPILE", cxx="")
+
+
+def samples(fixture_function):
+    """Mark a fixture as one that fits a model with a sampler (MCMC, SMC, ADVI, ...).
+
+    Every test that uses it, directly or through another fixture, is marked ``integration``
+    (tests/conftest.py), so that ``make unit`` skips it and ``make integration`` runs it. Put it under
+    ``@pytest.fixture``::
+
+        @pytest.fixture(scope="module")
+        @samples
+        def fit(): ...
+    """
+    fixture_function._mixlab_samples = True
+    return fixture_function

@@ -29,7 +29,7 @@ from mixlab import _seedshift  # noqa: E402
 
 _seedshift.install()
 
-from _shared import evaluate_only, run_dir, run_once  # noqa: E402
+from _shared import evaluate_only, run_dir, run_once, samples  # noqa: E402
 
 pytensor.config.cxx = ""  # in case PyTensor was imported before this file (then the flag above came late)
 
@@ -53,8 +53,23 @@ def _evaluated(runtest):
     return run
 
 
+def _uses_a_sampler(item):
+    """Whether a test uses, directly or through other fixtures, a fixture marked with _shared.samples."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:  # doctests
+        return False
+    for name in info.names_closure:
+        for fixturedef in info.name2fixturedefs.get(name, ()):
+            if getattr(fixturedef.func, "_mixlab_samples", False):
+                return True
+    return False
+
+
 def pytest_collection_modifyitems(config, items):
-    """Run doctests with the seeds as written, and their graphs without a compile step (evaluate_only).
+    """Mark the tests that fit a model with a sampler ``integration``: those that use a fixture marked
+    with _shared.samples (tests that sample in their own body carry the mark themselves).
+
+    Run doctests with the seeds as written, and their graphs without a compile step (evaluate_only).
 
     A docstring example prints the values its seed gives, the way a reader who copies it sees them; they
     are built from NumPy's generators alone, whose streams are the same on every CPU (no sampler runs in a
@@ -62,6 +77,8 @@ def pytest_collection_modifyitems(config, items):
     (A collection hook, because this conftest's run-time hooks do not reach the doctests under mixlab/.)
     """
     for item in items:
+        if _uses_a_sampler(item):
+            item.add_marker(pytest.mark.integration)
         if isinstance(item, DoctestItem):
             # no sampler runs in a doctest: its graphs are only evaluated, without a compile step
             # (mixlab.marginal.label_probs' example: 28 s with a cold Numba cache, under 1 s so)
@@ -114,6 +131,7 @@ class GmmFit:
 
 
 @pytest.fixture(scope="session")
+@samples
 def gmm_fit():
     import pymc as pm
 

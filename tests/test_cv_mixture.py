@@ -9,7 +9,7 @@ import numpy as np
 import pymc as pm
 import pytest
 import xarray as xr
-from _shared import evaluate_only
+from _shared import evaluate_only, samples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymc.initial_point import make_initial_point_fn
@@ -62,6 +62,7 @@ class Fit:
 
 
 @pytest.fixture(scope="module")
+@samples
 def normal_fit():
     rng = np.random.default_rng(5)
     y = np.append(rng.normal(0.0, SIGMA, N_BULK), OUTLIER)

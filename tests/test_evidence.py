@@ -6,6 +6,7 @@ import numpy as np
 import pymc as pm
 import pytest
 import xarray as xr
+from _shared import samples
 from pymc.distributions.transforms import Ordered
 from scipy.special import logsumexp
 from scipy.stats import norm
@@ -49,6 +50,7 @@ def _grid_log_evidence(y):
 
 
 @pytest.fixture(scope="module")
+@samples
 def toy():
     y = _toy_data()
     model = _toy_model(y, ordered=True)

@@ -19,7 +19,7 @@ import pymc as pm
 import pytest
 import xarray as xr
 from _checks import check_recovered
-from _shared import evaluate_only, run_once
+from _shared import evaluate_only, run_once, samples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymc.distributions.transforms import Ordered
@@ -90,6 +90,7 @@ def fit_gmm(gmm_fit):
 
 
 @pytest.fixture(scope="module")
+@samples
 def fit_student_t():
     # two Student-t clusters with nu = 3: a Gaussian mixture would need extra components for the
     # tails; the Student-t mixture should find two clusters at the true locations and scales.
@@ -102,6 +103,7 @@ def fit_student_t():
 
 
 @pytest.fixture(scope="module")
+@samples
 def fit_normal_t():
     # 90% of the points from Normal(0, 1), 10% from a wide Student-t (nu = 2, scale 8) outlier
     # process centred at the same place: the bulk's parameters must not be inflated by outliers.
@@ -115,6 +117,7 @@ def fit_normal_t():
 
 
 @pytest.fixture(scope="module")
+@samples
 def fit_regression():
     truth = dict(w=[0.5, 0.5], mu=[0.0, 6.0], beta=[1.0, -0.5], sigma=[0.5, 0.5])
     x, y, z = simulate_mixture_regression(
@@ -128,6 +131,7 @@ def fit_regression():
 
 
 @pytest.fixture(scope="module")
+@samples
 def fit_latent():
     # K = 3 so that PyMC assigns CategoricalGibbsMetropolis to z (K = 2 would get the binary one)
     truth = dict(w=[0.3, 0.4, 0.3], mu=[-5.0, 0.0, 5.0], sigma=[0.8, 0.8, 0.8])
@@ -137,6 +141,7 @@ def fit_latent():
 
 
 @pytest.fixture(scope="module")
+@samples
 def fit_marginalized(fit_latent):
     marginal = marginalize(fit_latent.model, ["z"])
     start = initvals(fit_latent.model, var_names=["w", "mu", "sigma"])
@@ -151,6 +156,7 @@ def fit_marginalized(fit_latent):
 
 
 @pytest.fixture(scope="module")
+@samples
 def fit_sparse():
     # three well-separated clusters fitted with K_max = 5 and the default alpha
     truth = dict(w=[0.3, 0.4, 0.3], mu=[-6.0, 0.0, 6.0], sigma=[1.0, 1.0, 1.0])
@@ -184,6 +190,7 @@ def _check_recovery(fit, max_sd):
 MAX_SD = {"w": 0.08, "mu": 0.35, "sigma": 0.3, "beta": 0.1}
 
 
+@pytest.mark.integration  # request.getfixturevalue of a sampled fit
 @pytest.mark.parametrize("fit_name", ["fit_gmm", "fit_latent", "fit_marginalized"])
 def test_gaussian_mixtures_recover_the_truth(fit_name, request):
     _check_recovery(request.getfixturevalue(fit_name), MAX_SD)
@@ -288,6 +295,7 @@ def _expected_loglik(fit):
 # LOO warns about high Pareto k for the outliers of fit_normal_t and for the latent model's
 # conditional likelihood; the warning is about those data, not about the code under test
 @pytest.mark.filterwarnings("ignore:Estimated shape parameter of Pareto")
+@pytest.mark.integration  # request.getfixturevalue of a sampled fit
 @pytest.mark.parametrize("fit_name", FITS)
 def test_log_likelihood_is_one_value_per_observation_and_loo_runs(fit_name, request):
     fit = request.getfixturevalue(fit_name)
@@ -321,6 +329,7 @@ def _transformed_start(model, start):
     )(0)
 
 
+@pytest.mark.integration  # request.getfixturevalue of a sampled fit
 @pytest.mark.parametrize("fit_name", FITS)
 def test_initvals_give_a_finite_log_density(fit_name, request):
     fit = request.getfixturevalue(fit_name)

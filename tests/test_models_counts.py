@@ -11,7 +11,7 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import pytest
-from _shared import evaluate_only, run_once
+from _shared import evaluate_only, run_once, samples
 from pymc.initial_point import make_initial_point_fn
 from pymc.model.transform.conditioning import remove_value_transforms
 from scipy import stats
@@ -269,6 +269,7 @@ def test_bad_priors_family_kind(call, match):
 
 
 @pytest.fixture(scope="module")
+@samples
 def zip_fits():
     rng = np.random.default_rng(17)
     n = 150

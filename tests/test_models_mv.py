@@ -15,7 +15,7 @@ import pytensor.tensor as pt
 import pytest
 import xarray as xr
 from _checks import check_recovered
-from _shared import evaluate_only, run_once
+from _shared import evaluate_only, run_once, samples
 from scipy import stats
 from scipy.special import logsumexp
 
@@ -181,6 +181,7 @@ def test_initvals_bad_input():
 
 
 @pytest.fixture(scope="module")
+@samples
 def fit():
     y, z = _two_clusters(n=150, seed=1)
     model = mv_gmm(y, K=2, feature_names=["a", "b"])

@@ -195,6 +195,115 @@ def test_ends_with_watermark(nb_path):
     assert "watermark(" in last, f"{nb_path.name}: the last code cell should print mixlab.watermark()"
 
 
+#: calls that draw a figure: ``plt.<name>`` for these, and any function named ``plot_*`` (mixlab.plots,
+#: ``az.plot_*``, a chapter's own helpers)
+FIGURE_PLT_CALLS = {"subplots", "figure", "subplot_mosaic", "show"}
+#: tags of cells whose figure the reader never sees (removed, or the cell raises before drawing)
+NO_FIGURE_TAGS = {"remove-cell", "remove-output", "raises-exception"}
+
+
+def _is_figure_call(node, helpers) -> bool:
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name is None:
+        return False
+    on_plt = isinstance(func, ast.Attribute) and getattr(func.value, "id", None) == "plt"
+    return name.startswith("plot_") or name in helpers or (on_plt and name in FIGURE_PLT_CALLS)
+
+
+def _top_level_calls(tree):
+    """Calls a cell makes when it runs: everything but the bodies of the functions it defines."""
+    stack = list(ast.iter_child_nodes(tree))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def figure_cells(nb_path: Path) -> list[dict]:
+    """Code cells that show a figure: they call ``plt.show()``/``plt.subplots()``/``plt.figure()``, a
+    ``plot_*`` function or a helper defined in the notebook that creates a figure, or end with ``fig``."""
+    helpers: set[str] = set()
+    cells = []
+    for cell in _code_cells(nb_path):
+        tree = ast.parse(_python(cell))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and any(
+                _is_figure_call(call, set()) for call in ast.walk(node) if isinstance(call, ast.Call)
+            ):
+                helpers.add(node.name)
+        if NO_FIGURE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        last = tree.body[-1] if tree.body else None
+        shows_fig = (isinstance(last, ast.Expr) and isinstance(last.value, ast.Name)
+                     and last.value.id.startswith("fig"))
+        if shows_fig or any(_is_figure_call(call, helpers) for call in _top_level_calls(tree)):
+            cells.append(cell)
+    return cells
+
+
+def _alt_text(cell: dict) -> str:
+    """The alt text MyST-NB gives the cell's images: cell metadata ``{"mystnb": {"image": {"alt": ...}}}``."""
+    alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
+    return alt.strip() if isinstance(alt, str) else ""
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_figures_have_alt_text(nb_path):
+    """Every figure a reader sees has alt text (for screen readers): one sentence of 5 to 60 words."""
+    cells = figure_cells(nb_path)
+    missing = [c.get("id") for c in cells if not _alt_text(c)]
+    assert not missing, (f"{nb_path.name}: figure cells without alt text (cell metadata "
+                         f'{{"mystnb": {{"image": {{"alt": "..."}}}}}}): {missing}')
+    for cell in cells:
+        words = len(_alt_text(cell).split())
+        assert 5 <= words <= 60, f"{nb_path.name} cell {cell.get('id')}: alt text of {words} words"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_alt_text_only_on_figure_cells(nb_path):
+    """Alt text on a cell that shows no figure is a sign that the figure detection above missed a figure
+    call (or that a figure moved to another cell)."""
+    figures = {c.get("id") for c in figure_cells(nb_path)}
+    stray = [c.get("id") for c in _code_cells(nb_path) if _alt_text(c) and c.get("id") not in figures]
+    assert not stray, f"{nb_path.name}: alt text on cells that show no figure: {stray}"
+
+
+def test_figure_detection_and_alt_check_can_fail(tmp_path):
+    """The figure detection finds each way of drawing and skips cells that draw nothing."""
+    sources = {
+        "show": "fig, ax = plt.subplots()\nax.plot([1, 2])\nplt.show()",
+        "mixlab": "ax = plot_mixture_fit(y, idata)",
+        "arviz": "pc = az.plot_dist(idata)",
+        "helper_def": "def draw(x):\n    fig, ax = plt.subplots()\n    ax.plot(x)",
+        "helper_call": "draw([1, 2, 3])",
+        "last_fig": "fig",
+        "no_figure": "x = np.arange(3)\nplot = x.sum()\nprint(plot)",
+        "raises": "az.plot_ppc(idata)",
+        "removed": "plt.show()",
+    }
+    tags = {"raises": ["raises-exception"], "removed": ["remove-cell"]}
+    nb = tmp_path / "figs.ipynb"
+    nb.write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "id": key, "outputs": [], "source": src,
+                   "metadata": {"tags": tags.get(key, [])}} for key, src in sources.items()],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }))
+    assert [c["id"] for c in figure_cells(nb)] == ["show", "mixlab", "arviz", "helper_call", "last_fig"]
+    with pytest.raises(AssertionError, match=r"without alt text.*\['show', 'mixlab', 'arviz', 'helper_call', "):
+        test_figures_have_alt_text(nb)
+    cells = json.loads(nb.read_text())
+    for cell in cells["cells"]:
+        cell["metadata"]["mystnb"] = {"image": {"alt": "A line rising from left to right."}}
+    nb.write_text(json.dumps(cells))
+    test_figures_have_alt_text(nb)
+    with pytest.raises(AssertionError, match=r"no figure: \['helper_def', 'no_figure', 'raises', 'removed'\]"):
+        test_alt_text_only_on_figure_cells(nb)
+
+
 def test_progress_calls_accept_progressbar():
     """Every call the hygiene check requires ``progressbar=`` for accepts it, and those left out do not."""
     import inspect

@@ -10,6 +10,7 @@ import xarray as xr
 
 from mixlab.invariants import assignment_probs, coclustering, predictive_density
 from mixlab.plots import component_colors, plot_assignment, plot_coclustering, plot_mixture_fit
+from mixlab.plots.core import MIXTURE_COLOR
 
 DIMS = ("chain", "draw", "component")
 
@@ -52,7 +53,7 @@ def assert_labelled(ax):
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("k", [1, 3, 10, 11, 20, 21, 40])
+@pytest.mark.parametrize("k", [1, 3, 7, 8, 9, 10, 11, 20, 21, 40])
 def test_component_colors_are_distinct_hex_strings(k):
     colors = component_colors(k)
     assert len(colors) == k and len(set(colors)) == k
@@ -60,9 +61,54 @@ def test_component_colors_are_distinct_hex_strings(k):
 
 
 def test_component_colors_are_stable_across_k():
-    # component k keeps its colour when more components are added (up to 10)
-    assert component_colors(10)[:4] == component_colors(4)
-    assert component_colors(2) == [mpl.colors.to_hex(c) for c in mpl.colormaps["tab10"].colors[:2]]
+    # component k keeps its colour when more components are added within a palette
+    assert component_colors(7)[:4] == component_colors(4)
+    assert component_colors(9)[:8] == component_colors(8)
+    # Okabe-Ito without black (black is the mixture's colour), component 0 blue, 1 orange
+    assert component_colors(2) == ["#0072b2", "#e69f00"]
+    assert component_colors(9)[:2] == ["#cc6677", "#332288"]  # Paul Tol's 'muted'
+    # beyond 9: cividis from its dark blue end, light end cut off
+    assert component_colors(10)[0] == mpl.colors.to_hex(mpl.colormaps["cividis"](0.0))
+
+
+# Machado, Oliveira and Fernandes (2009) simulation of dichromacy (severity 1), on linear RGB
+CVD_MATRICES = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                   [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                     [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                   [0.004733, 0.691367, 0.303900]],
+}
+
+
+def min_color_distance(colors, matrix=None):
+    """Smallest CIELAB distance (Delta E 1976) between two of ``colors``, as seen through ``matrix``."""
+    srgb = np.array([mpl.colors.to_rgb(c) for c in colors])
+    rgb = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    if matrix is not None:
+        rgb = np.clip(rgb @ np.array(matrix).T, 0.0, 1.0)
+    to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = rgb @ to_xyz.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    lab = np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+    dist = np.linalg.norm(lab[:, None] - lab[None], axis=-1)
+    return dist[np.triu_indices(len(colors), 1)].min()
+
+
+@pytest.mark.parametrize("deficiency", [None, *CVD_MATRICES])
+@pytest.mark.parametrize("k", [2, 4, 7, 8, 9])
+def test_component_colors_stay_apart_for_colour_blind_readers(k, deficiency):
+    """Up to 9 components, every pair of colours (and the black mixture line) differs by Delta E > 12
+    for normal vision and simulated protanopia, deuteranopia and tritanopia (tab10 fails: 4.6)."""
+    colors = [*component_colors(k), MIXTURE_COLOR]
+    assert min_color_distance(colors, CVD_MATRICES.get(deficiency)) > 12
+
+
+def test_colour_blind_check_rejects_tab10():
+    tab10 = [mpl.colors.to_hex(c) for c in mpl.colormaps["tab10"].colors[:4]]
+    assert min_color_distance(tab10) > 12
+    assert min_color_distance(tab10, CVD_MATRICES["protanopia"]) < 6
 
 
 @pytest.mark.parametrize(("k", "error", "message"), [

@@ -9,7 +9,7 @@ import arviz as az
 import numpy as np
 import pytest
 import xarray as xr
-from _shared import run_once
+from _shared import run_once, samples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -674,6 +674,7 @@ def test_switching_report_explains_bad_input(synthetic_tree):
 
 
 @pytest.fixture(scope="module")
+@samples
 def switched_pymc_posterior():
     pm = pytest.importorskip("pymc")
     rng = np.random.default_rng(5)

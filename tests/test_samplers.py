@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import xarray as xr
-from _shared import evaluate_only
+from _shared import evaluate_only, samples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +82,7 @@ def test_mode_labels_are_the_components_on_separated_modes():
 
 
 @pytest.fixture(scope="module")
+@samples
 def comparison():
     options = {
         "nuts_dispersed": {"chains": 4, "draws": 50, "tune": 100},

@@ -170,6 +170,7 @@ def test_exact_references_agree():
 # ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.integration  # runs the telescoping sampler to convergence
 @pytest.mark.parametrize(
     ("weights", "e", "n"),
     [("static", 0.7, 5), ("dynamic", 1.5, 5), ("dynamic", None, 4), ("static", None, 4),
@@ -217,6 +218,7 @@ def test_prior_mode_matches_mixlab_priors_if_present():
 # ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.integration  # runs the telescoping sampler to convergence
 @pytest.mark.parametrize("weights", ["static", "dynamic"])
 def test_posterior_of_kplus_matches_brute_force(weights):
     """Allocations, component updates, K and weights together: on 5 observations the exact posterior
@@ -249,6 +251,7 @@ def normal_groups(means, n_each=100):
     return np.concatenate([m + q for m in means])
 
 
+@pytest.mark.integration  # runs the telescoping sampler to convergence
 def test_separated_groups_recovered():
     """Three groups 6 sds apart: K+ = 3 is the posterior mode with mass above 0.8 (about 0.92 in runs
     of 2 x 20,000 draws; the rest is mostly a singleton cluster taken from a tail), and after
@@ -280,6 +283,7 @@ def test_separated_groups_recovered():
     np.testing.assert_allclose(np.sort(by_stephens.mean(axis=0)), np.sort(mu.mean(axis=0)), atol=0.3)
 
 
+@pytest.mark.integration  # runs the telescoping sampler to convergence
 def test_galaxy_with_the_papers_defaults():
     """Galaxy velocities, dynamic MFM, BNB(1, 4, 3) and F(6, 3) priors: the posterior of K+ is spread
     over 3..7 (the paper's and Richardson & Green's analyses find 3 to 6 clusters, depending on the

@@ -211,6 +211,7 @@ def test_table_custom_sample_dims():
         efficiency_table({"a": ds}, "mu")
 
 
+@pytest.mark.integration
 def test_table_on_a_real_pymc_run():
     """pm.sample records sampling_time in the posterior attrs; the table reads it."""
     rng = np.random.default_rng(11)

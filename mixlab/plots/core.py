@@ -36,13 +36,37 @@ MIXTURE_COLOR = "#222222"
 #: Fill and edge colours of the data histogram.
 DATA_COLOR = "#e8e8e8"
 DATA_EDGE_COLOR = "#8c8c8c"
+#: Rings around uncertain observations: black stands out against every component colour.
+MARK_COLOR = "#000000"
+
+
+#: Okabe & Ito's colour-blind-safe palette without its black (black is ``MIXTURE_COLOR``), in
+#: the order blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow.
+OKABE_ITO = ("#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#f0e442")
+#: Paul Tol's colour-blind-safe 'muted' qualitative palette (rose, indigo, sand, green, cyan, wine,
+#: teal, olive, purple).
+TOL_MUTED = ("#cc6677", "#332288", "#ddcc77", "#117733", "#88ccee", "#882255", "#44aa99",
+             "#999933", "#aa4499")
 
 
 def component_colors(n_components):
     """Colours for components ``0 .. n_components - 1``, the same in every mixlab figure.
 
-    Up to 10 components get Matplotlib's ``tab10`` colours (component 0 blue, 1 orange, ...),
-    up to 20 the ``tab20`` colours, and more are spread evenly over ``turbo``.
+    The colours stay distinguishable for readers with the common colour-vision deficiencies
+    (deuteranopia, protanopia, tritanopia) as far as the number of components allows:
+
+    * up to 7 components: the palette of Okabe and Ito (2008), "Color Universal Design", without
+      its black, which mixlab keeps for the whole mixture (``MIXTURE_COLOR``); component 0 is
+      blue, 1 orange, 2 bluish green, 3 vermillion, 4 reddish purple, 5 sky blue, 6 yellow;
+    * 8 or 9 components: Paul Tol's 'muted' palette (rose, indigo, sand, green, cyan, wine, teal,
+      olive, purple);
+    * 10 or more: evenly spaced colours of Matplotlib's ``cividis`` colormap (dark blue to
+      yellow; Nuñez, Anderton and Renslow 2018), which looks nearly the same with and without
+      red-green deficiency. No palette of that many hues stays distinguishable, so the colours
+      then differ mainly in lightness, and neighbouring components are hard to tell apart: label
+      such figures directly.
+
+    Component ``k`` keeps its colour when components are added within one of these ranges.
 
     Parameters
     ----------
@@ -65,15 +89,15 @@ def component_colors(n_components):
     --------
     >>> from mixlab.plots import component_colors
     >>> component_colors(3)
-    ['#1f77b4', '#ff7f0e', '#2ca02c']
+    ['#0072b2', '#e69f00', '#009e73']
     """
     k = check_int(n_components, "n_components", minimum=1)
-    if k <= 10:
-        colors = mpl.colormaps["tab10"].colors[:k]
-    elif k <= 20:
-        colors = mpl.colormaps["tab20"].colors[:k]
-    else:
-        colors = mpl.colormaps["turbo"](np.linspace(0.05, 0.95, k))
+    if k <= len(OKABE_ITO):
+        return list(OKABE_ITO[:k])
+    if k <= len(TOL_MUTED):
+        return list(TOL_MUTED[:k])
+    # stop at 0.9: the light yellow end of cividis is hard to see on a white background
+    colors = mpl.colormaps["cividis"](np.linspace(0.0, 0.9, k))
     return [mpl.colors.to_hex(c) for c in colors]
 
 
@@ -436,7 +460,7 @@ def plot_assignment(
     top = pbar.max(axis=1)
     unsure = top < threshold
     if unsure.any():
-        ax.scatter(pos[unsure], top[unsure], s=70, facecolors="none", edgecolors="crimson",
+        ax.scatter(pos[unsure], top[unsure], s=70, facecolors="none", edgecolors=MARK_COLOR,
                    linewidths=1.2, zorder=3,
                    label=f"uncertain: max probability < {threshold:g} ({int(unsure.sum())})")
     ax.set_ylim(-0.03, 1.03)

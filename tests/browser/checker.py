@@ -4,6 +4,7 @@
 returns the list of problems a reader would meet: console errors, uncaught exceptions, failed requests,
 HTTP errors, images that did not decode, internal links to missing files or anchors, and any request
 that tries to leave 127.0.0.1 (those are blocked, so a page that needs the network fails here too).
+`PageChecker.images_without_alt(url)` lists the images a screen reader cannot describe.
 """
 
 from __future__ import annotations
@@ -151,6 +152,52 @@ class PageChecker:
             page.close()
         return problems
 
+    def images_without_alt(self, url: str) -> list[str]:
+        """The ``src`` of every image on the page whose alt text is missing, blank or only its file name.
+
+        Docutils gives an image without alt text its own path as alt (``_images/<hash>.png`` for a
+        MyST-NB cell output), which a screen reader reads out as gibberish: that counts as missing.
+        """
+        page = self.context.new_page()
+        try:
+            page.goto(url, wait_until="load")
+            return page.evaluate(
+                """() => Array.from(document.images).filter(i => {
+                    const alt = (i.getAttribute('alt') || '').trim();
+                    const file = (i.getAttribute('src') || '').split(/[?#]/)[0].split('/').pop();
+                    return !alt || alt.split('/').pop() === file;
+                }).map(i => i.getAttribute('src'))"""
+            )
+        finally:
+            page.close()
+
+    def course_elements(self, url: str) -> dict:
+        """What a student sees of a chapter's course kit: the title of its first admonition, the caption of
+        each exercise (``Exercise 3.2``) and, per solution, whether it is collapsed (hidden until clicked)."""
+        page = self.context.new_page()
+        try:
+            page.goto(url, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            return page.evaluate(
+                """() => {
+                    const first = document.querySelector('.admonition .admonition-title');
+                    const exercises = Array.from(document.querySelectorAll('div.exercise'), d => ({
+                        id: d.id,
+                        caption: (d.querySelector('.admonition-title') || {textContent: ''}).textContent.trim(),
+                    }));
+                    // sphinx-togglebutton collapses a dropdown by hiding everything but its title
+                    const shown = e => getComputedStyle(e).visibility !== 'hidden'
+                        && e.getBoundingClientRect().height > 0;
+                    const solutions = Array.from(document.querySelectorAll('div.solution'), d => {
+                        const body = Array.from(d.children).filter(c => !c.classList.contains('admonition-title'));
+                        return {id: d.id, hidden: body.length > 0 && !body.some(shown)};
+                    });
+                    return {first_admonition: first ? first.textContent.trim() : '', exercises, solutions};
+                }"""
+            )
+        finally:
+            page.close()
+
     def search(self, word: str) -> list[str]:
         """Run the site's search for ``word``; return the titles of the result links."""
         page = self.context.new_page()
@@ -165,11 +212,14 @@ class PageChecker:
 def make_broken_site(folder: Path, good_image: Path) -> None:
     """Write a small site with known defects, to prove the checker catches them."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(good_image, folder / "good.png")
+    for name in ("good.png", "no-alt.png", "blank-alt.png", "path-alt.png"):
+        shutil.copy(good_image, folder / name)
     (folder / "other.html").write_text("<html><body><p id='here'>x</p></body></html>")
     (folder / "index.html").write_text(
         "<html><head><title>broken</title></head><body>"
         "<img src='good.png' alt='fine'>"
+        "<img src='no-alt.png'><img src='blank-alt.png' alt=' '>"
+        "<img src='path-alt.png' alt='_images/path-alt.png'>"
         "<img src='missing.png' alt='missing'>"
         "<a href='other.html#here'>fine link</a>"
         "<a href='nowhere.html'>broken link</a>"

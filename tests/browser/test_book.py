@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,35 @@ def test_notebook_page_shows_its_figures_and_download(browser, site, stem):
     assert f"_sources/book/{stem}.ipynb" in html, "no download button for the notebook"
 
 
+@pytest.mark.parametrize("stem", _notebooks())
+def test_notebook_figures_have_alt_text(checker, site, stem):
+    """Every image on a chapter page has alt text (set per cell in its metadata, see
+    tests/test_notebooks.py::test_figures_have_alt_text), not the file name docutils falls back to."""
+    _, base_url = site
+    missing = checker.images_without_alt(f"{base_url}book/{stem}.html")
+    assert missing == [], f"{stem}.html: images without alt text: {missing}"
+
+
+def _chapters():
+    return [stem for stem in _notebooks() if stem[:2].isdigit()]
+
+
+@pytest.mark.parametrize("stem", _chapters())
+def test_chapter_shows_learning_goals_and_numbered_exercises(checker, site, stem):
+    """Issue 18: every chapter opens with its learning goals and has 2-4 numbered exercises, labelled
+    <chapter>-ex<N>, each with a solution that stays collapsed until the reader opens it."""
+    _, base_url = site
+    seen = checker.course_elements(f"{base_url}book/{stem}.html")
+    assert seen["first_admonition"] == "Learning goals", (stem, seen["first_admonition"])
+    exercises = seen["exercises"]
+    assert 2 <= len(exercises) <= 4, (stem, exercises)
+    chapter = f"ch{stem[:2]}"
+    assert [e["id"] for e in exercises] == [f"{chapter}-ex{i}" for i in range(1, len(exercises) + 1)]
+    assert all(re.fullmatch(r"Exercise (\d+\.)?\d+", e["caption"]) for e in exercises), exercises
+    assert len(seen["solutions"]) == len(exercises), (stem, seen["solutions"])
+    assert all(s["hidden"] for s in seen["solutions"]), (stem, seen["solutions"])
+
+
 def test_math_renders_offline(browser, site):
     """MathJax is bundled: formulas in the quickstart are typeset without the network."""
     _, base_url = site
@@ -83,15 +113,17 @@ def test_search_finds_a_word_from_a_chapter(checker):
 
 def test_checker_fails_on_a_broken_page(browser, tmp_path):
     """The checks above can fail: a page with a missing image, a JS error, a broken link and anchor,
-    and a request to another host is reported on every count."""
+    a request to another host and images without alt text is reported on every count."""
     site_dir = tmp_path / "site"
     make_broken_site(site_dir, ROOT / "book" / "_static" / "favicon.png")
     with serve(site_dir) as base_url:
         pc = PageChecker(browser, site_dir, base_url)
         try:
             problems = pc.check(f"{base_url}index.html")
+            missing_alt = pc.images_without_alt(f"{base_url}index.html")
         finally:
             pc.close()
+    assert missing_alt == ["no-alt.png", "blank-alt.png", "path-alt.png"]
     text = "\n".join(problems)
     assert "image not decoded: missing.png" in text
     assert "HTTP 404" in text and "missing.png" in text
