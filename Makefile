@@ -60,18 +60,19 @@ lab: $(STAMP) $(BLASRC)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check mixlab tests benchmarks book
 
-unit: $(STAMP) $(BLASRC)
+# one pytest stage under the seed shift: $(call pytest_stage,<name>,<pytest arguments>)
+define pytest_stage
 	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
-	echo "unit tests with seed shift $$shift (reproduce: make unit SEED_SHIFT=$$shift)"; \
-	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests --ignore=tests/browser \
-	  --doctest-modules mixlab -n $(JOBS) --dist worksteal -q -m "not study and not integration"
+	echo "$(1) tests with seed shift $$shift (reproduce: make $(1) SEED_SHIFT=$$shift)"; \
+	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests --ignore=tests/browser -n $(JOBS) -q $(2)
+endef
+
+unit: $(STAMP) $(BLASRC)
+	$(call pytest_stage,unit,--doctest-modules mixlab --dist worksteal -m "not study and not integration")
 
 # the tests that fit a model with a sampler end to end (marker 'integration', see tests/_shared.samples)
 integration: $(STAMP) $(BLASRC)
-	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
-	echo "integration tests with seed shift $$shift (reproduce: make integration SEED_SHIFT=$$shift)"; \
-	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests --ignore=tests/browser \
-	  -n $(JOBS) --dist worksteal -q -m "integration and not study"
+	$(call pytest_stage,integration,--dist worksteal -m "integration and not study")
 
 # the notebooks for a course: student (solutions removed) and instructor sets, each zipped
 course: $(STAMP)
@@ -80,8 +81,7 @@ course: $(STAMP)
 
 # the scripts of mixlab.studies in their reduced modes (each writes a small table to a temporary directory)
 studies: $(STAMP) $(BLASRC)
-	@shift=$(SEED_SHIFT); [ "$$shift" != commit ] || shift=$$($(PY) -m mixlab._seedshift commit); \
-	MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$shift $(VENV)/bin/pytest tests -m study -n $(JOBS) --dist loadfile -q
+	$(call pytest_stage,studies,--dist loadfile -m study)
 
 nbval: $(STAMP) $(BLASRC)
 	$(PY) .ci/nbrun.py --shifts "$(SEED_SHIFT)" --jobs $(NBVAL_JOBS) --json _build/timings/nbval.json $(NB)

@@ -65,7 +65,8 @@ class Exercise:
     ids: dict[str, str] = field(default_factory=dict)
 
 
-def _source(cell: dict) -> str:
+def cell_source(cell: dict) -> str:
+    """A cell's source as one string (Jupyter stores a list of lines, nbformat and this module strings)."""
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
 
@@ -119,12 +120,12 @@ def _split_items(text: str) -> tuple[str, dict[int, str]]:
 
 
 def _is_converted(cells: list[dict]) -> bool:
-    return any(c["cell_type"] == "markdown" and _EXERCISE_OPEN in _source(c) for c in cells)
+    return any(c["cell_type"] == "markdown" and _EXERCISE_OPEN in cell_source(c) for c in cells)
 
 
 def _watermark_index(cells: list[dict]) -> int:
     for i in range(len(cells) - 1, -1, -1):
-        if cells[i]["cell_type"] == "code" and "watermark(" in _source(cells[i]):
+        if cells[i]["cell_type"] == "code" and "watermark(" in cell_source(cells[i]):
             return i
     return len(cells)
 
@@ -133,7 +134,7 @@ def _parse_plain(cells: list[dict], prefix: str):
     """Parse the unconverted form: a numbered list after '## Exercises', then '# Exercise N' code cells."""
     head_end = None
     for i, cell in enumerate(cells):
-        if cell["cell_type"] == "markdown" and EXERCISES_HEADING in _source(cell).splitlines():
+        if cell["cell_type"] == "markdown" and EXERCISES_HEADING in cell_source(cell).splitlines():
             head_end = i
             break
     if head_end is None:  # no exercises yet: they all come from the content module
@@ -141,7 +142,7 @@ def _parse_plain(cells: list[dict], prefix: str):
         heading = _markdown(EXERCISES_HEADING, f"{prefix}-exercises")
         return cells[:end], heading, [], cells[end:]
     head = cells[:head_end]
-    lines = _source(cells[head_end]).splitlines()
+    lines = cell_source(cells[head_end]).splitlines()
     at = lines.index(EXERCISES_HEADING)
     before = "\n".join(lines[:at]).strip()
     intro, prompts = _split_items("\n".join(lines[at + 1:]))
@@ -159,7 +160,7 @@ def _parse_plain(cells: list[dict], prefix: str):
     i = head_end + 1
     while i < len(cells):
         cell = cells[i]
-        src = _source(cell)
+        src = cell_source(cell)
         header = _SOLUTION_HEADER.match(src.lstrip()) if cell["cell_type"] == "code" else None
         if header:
             current = exercises.setdefault(int(header.group(1)), Exercise(int(header.group(1)), ""))
@@ -188,12 +189,12 @@ def _parse_plain(cells: list[dict], prefix: str):
 def _parse_converted(cells: list[dict], prefix: str):
     """Parse the converted form written by :func:`convert_cells`."""
     first = next(i for i, c in enumerate(cells)
-                 if c["cell_type"] == "markdown" and _EXERCISE_OPEN in _source(c))
+                 if c["cell_type"] == "markdown" and _EXERCISE_OPEN in cell_source(c))
     heading = cells[first - 1]
     exercises, current, inside, i = [], None, False, first
     while i < len(cells):
         cell = cells[i]
-        src = _source(cell)
+        src = cell_source(cell)
         if cell["cell_type"] == "markdown" and src.startswith(_EXERCISE_OPEN):
             label = _LABEL.search(src).group(1)
             body = src.split("\n```")[0]
@@ -339,7 +340,7 @@ def solution_spans(cells: list[dict]) -> list[tuple[int, int]]:
     """
     spans, start = [], None
     for i, cell in enumerate(cells):
-        src = _source(cell)
+        src = cell_source(cell)
         if cell["cell_type"] == "markdown" and src.startswith(_START_OPEN):
             start = i
         elif cell["cell_type"] == "markdown" and src.startswith(_END_OPEN):
@@ -450,13 +451,17 @@ def main(argv: list[str] | None = None) -> int:
     kit.add_argument("--book", default="book")
     kit.add_argument("--out", default="_build/course")
     args = parser.parse_args(argv)
-    if args.command == "convert":
-        changed = convert(args.notebooks)
-        print(f"converted {len(changed)} of {len(args.notebooks)} notebooks: "
-              + (" ".join(str(p) for p in changed) or "nothing to do"))
-    else:
-        paths = course(args.book, args.out)
-        print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
+    try:
+        if args.command == "convert":
+            changed = convert(args.notebooks)
+            print(f"converted {len(changed)} of {len(args.notebooks)} notebooks: "
+                  + (" ".join(str(p) for p in changed) or "nothing to do"))
+        else:
+            paths = course(args.book, args.out)
+            print("\n".join(f"{kind}: {path}" for kind, path in paths.items()))
+    except (ValueError, OSError) as err:  # bad paths or notebooks: one line, no traceback
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

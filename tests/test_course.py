@@ -31,15 +31,10 @@ def _cells(path: Path) -> list[dict]:
     return json.loads(path.read_text())["cells"]
 
 
-def _source(cell: dict) -> str:
-    src = cell["source"]
-    return "".join(src) if isinstance(src, list) else src
-
-
 def _python(cell: dict) -> str:
     """Cell source with IPython magics and shell escapes blanked out."""
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in _source(cell).splitlines())
+                     for line in _course.cell_source(cell).splitlines())
 
 
 def _needs_and_defines(code: str) -> tuple[set[str], set[str]]:
@@ -89,26 +84,26 @@ def test_every_chapter_has_two_to_four_numbered_exercises_with_discussed_solutio
         cells = _cells(path)
         prefix = _course.chapter_prefix(path)
         labels = [m.group(1) for c in cells if c["cell_type"] == "markdown"
-                  and _source(c).startswith("```{exercise}")
-                  and (m := re.search(r"^:label:\s*(\S+)", _source(c), re.MULTILINE))]
+                  and _course.cell_source(c).startswith("```{exercise}")
+                  and (m := re.search(r"^:label:\s*(\S+)", _course.cell_source(c), re.MULTILINE))]
         assert 2 <= len(labels) <= 4, (path.name, labels)
         assert labels == [f"{prefix}-ex{n}" for n in range(1, len(labels) + 1)], (path.name, labels)
         spans = _course.solution_spans(cells)
         assert len(spans) == len(labels), (path.name, spans)
         for label, (start, end) in zip(labels, spans, strict=True):
-            assert _source(cells[start]).split("\n")[0].split()[-1] == label, (path.name, start)
-            assert ":class: dropdown" in _source(cells[start]), (path.name, label)
-            assert _source(cells[start - 1]).startswith("```{exercise}"), (path.name, label)
+            assert _course.cell_source(cells[start]).split("\n")[0].split()[-1] == label, (path.name, start)
+            assert ":class: dropdown" in _course.cell_source(cells[start]), (path.name, label)
+            assert _course.cell_source(cells[start - 1]).startswith("```{exercise}"), (path.name, label)
             block = cells[start + 1:end]
             assert any(c["cell_type"] == "code" for c in block), (path.name, label, "no solution code")
-            assert block[-1]["cell_type"] == "markdown" and _source(block[-1]).strip(), (
+            assert block[-1]["cell_type"] == "markdown" and _course.cell_source(block[-1]).strip(), (
                 path.name, label, "the solution must end with a markdown discussion")
 
 
 def _normalized(cells):
     """Cells with each source as one string: Jupyter and nbformat store it as a list of lines, the
     converter as one string; both are the same notebook."""
-    return [{**c, "source": _source(c)} for c in cells]
+    return [{**c, "source": _course.cell_source(c)} for c in cells]
 
 
 def test_conversion_is_idempotent():
@@ -141,12 +136,12 @@ def test_no_solution_line_appears_in_a_student_notebook(built):
         cells = _cells(path)
         solution = _solution_cells(cells)
         in_chapter = {line.strip() for c in cells if not any(c is s for s in solution)
-                      for line in _source(c).splitlines()}
-        secret = {line.strip() for c in solution for line in _source(c).splitlines()
+                      for line in _course.cell_source(c).splitlines()}
+        secret = {line.strip() for c in solution for line in _course.cell_source(c).splitlines()
                   if len(line.strip()) >= MIN_LINE} - in_chapter
         assert secret, path.name  # every chapter has solutions to hide
         student = {line.strip() for c in _cells(built["student"] / path.name)
-                   for line in _source(c).splitlines()}
+                   for line in _course.cell_source(c).splitlines()}
         assert not secret & student, (path.name, sorted(secret & student)[:5])
 
 
@@ -199,12 +194,25 @@ def test_convert_rewrites_the_plain_form():
                    "ch09-ex1", "ch09-ex1-start", "s1", "s1b", "ch09-ex1-discussion", "ch09-ex1-end",
                    "ch09-ex2", "ch09-ex2-start", "s2", "d2", "ch09-ex2-end",
                    "ch09-ex3", "ch09-ex3-start", "s3", "ch09-ex3-discussion", "ch09-ex3-end", "wm"]
-    assert _source(cells[0]) == "## Key points\n\n1. A point."
-    assert "First,\non two lines." in _source(cells[2])
-    assert _source(cells[11]) == "Why y is 2."
-    assert "Third, after a discussion." in _source(cells[13])
+    assert _course.cell_source(cells[0]) == "## Key points\n\n1. A point."
+    assert "First,\non two lines." in _course.cell_source(cells[2])
+    assert _course.cell_source(cells[11]) == "Why y is 2."
+    assert "Third, after a discussion." in _course.cell_source(cells[13])
     assert "hide-cell" not in json.dumps(cells)
     student = _course.student_cells(cells)
     assert [c["id"] for c in student] == ["kp", "ch09-exercises", "ch09-ex1", "ch09-ex1-start-answer",
                                           "ch09-ex2", "ch09-ex2-start-answer", "ch09-ex3",
                                           "ch09-ex3-start-answer", "wm"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["convert", "book/appendix_porting.ipynb"], "path must name a chapter"),
+    (["convert", "book/99_missing.ipynb"], "99_missing.ipynb"),
+    (["course", "--book", "no-such-dir"], "no-such-dir"),
+])
+def test_the_command_line_reports_bad_input_in_one_line(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    argv = [*argv, "--out", str(tmp_path)] if argv[0] == "course" else argv
+    assert _course.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err, err

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+
+from mixlab._course import cell_source
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -52,15 +55,10 @@ def _code_cells(nb_path: Path) -> list[dict]:
     return [c for c in nb["cells"] if c["cell_type"] == "code"]
 
 
-def _source(cell: dict) -> str:
-    src = cell["source"]
-    return "".join(src) if isinstance(src, list) else src
-
-
 def _python(cell: dict) -> str:
     """Cell source with IPython magics and shell escapes blanked out so that ast can parse it."""
     lines = []
-    for line in _source(cell).splitlines():
+    for line in cell_source(cell).splitlines():
         stripped = line.lstrip()
         lines.append("" if stripped.startswith(("%", "!")) else line)
     return "\n".join(lines)
@@ -184,14 +182,14 @@ def test_claims_are_checked(nb_path):
     hidden = [
         c for c in _code_cells(nb_path)
         if {"remove-cell", "hide-input"} & set(c.get("metadata", {}).get("tags", []))
-        and "assert" in _source(c)
+        and "assert" in cell_source(c)
     ]
     assert hidden, f"{nb_path.name} has no hidden assert cell (tag remove-cell) checking its prose"
 
 
 @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
 def test_ends_with_watermark(nb_path):
-    last = _source(_code_cells(nb_path)[-1])
+    last = cell_source(_code_cells(nb_path)[-1])
     assert "watermark(" in last, f"{nb_path.name}: the last code cell should print mixlab.watermark()"
 
 
@@ -270,6 +268,24 @@ def test_alt_text_only_on_figure_cells(nb_path):
     figures = {c.get("id") for c in figure_cells(nb_path)}
     stray = [c.get("id") for c in _code_cells(nb_path) if _alt_text(c) and c.get("id") not in figures]
     assert not stray, f"{nb_path.name}: alt text on cells that show no figure: {stray}"
+
+
+#: named colours that readers with a red-green colour-vision deficiency confuse with each other or with grey;
+#: figures use ``mixlab.plots.component_colors`` and ``mixlab.plots.HIGHLIGHT_COLOR`` instead
+RED_GREEN = re.compile(r"""\b(?:face|edge)?colou?rs?\s*=\s*["'](?:red|green|r|g|tab:red|tab:green|C2|C3)["']""")
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_red_green_colours(nb_path):
+    bad = [(c.get("id"), m.group(0)) for c in _code_cells(nb_path) for m in RED_GREEN.finditer(cell_source(c))]
+    assert not bad, f"{nb_path.name}: red or green named colours (use mixlab.plots.HIGHLIGHT_COLOR): {bad}"
+
+
+def test_red_green_check_can_fail():
+    assert RED_GREEN.search('ax.scatter(x, y, s=30, color="red")')
+    assert RED_GREEN.search("ax.axhline(0.7, edgecolor='C3')")
+    assert not RED_GREEN.search("ax.scatter(x, y, color=HIGHLIGHT_COLOR)")
+    assert not RED_GREEN.search('ax.plot(x, color="0.4")')
 
 
 def test_figure_detection_and_alt_check_can_fail(tmp_path):

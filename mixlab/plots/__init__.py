@@ -6,6 +6,8 @@ ones; import them from here.
 
 from mixlab.plots._rootogram import plot_rootogram
 from mixlab.plots.core import (
+    HIGHLIGHT_COLOR,
+    MARK_COLOR,
     component_colors,
     plot_assignment,
     plot_coclustering,
@@ -13,5 +15,5 @@ from mixlab.plots.core import (
 )
 from mixlab.plots.ellipses import plot_ellipses
 
-__all__ = ["component_colors", "plot_assignment", "plot_coclustering", "plot_ellipses",
+__all__ = ["HIGHLIGHT_COLOR", "MARK_COLOR", "component_colors", "plot_assignment", "plot_coclustering", "plot_ellipses",
            "plot_mixture_fit", "plot_rootogram"]

@@ -29,7 +29,7 @@ from mixlab.invariants import assignment_probs, coclustering, predictive_density
 from mixlab.invariants._common import dims_of, is_tree_like, probs_input
 from mixlab.spec import _check_roles, observed_variable, resolve_options
 
-__all__ = ["component_colors", "plot_assignment", "plot_coclustering", "plot_mixture_fit"]
+__all__ = ["HIGHLIGHT_COLOR", "MARK_COLOR", "component_colors", "plot_assignment", "plot_coclustering", "plot_mixture_fit"]
 
 #: Colour of the whole mixture (density line and band), distinct from every component colour.
 MIXTURE_COLOR = "#222222"
@@ -38,6 +38,9 @@ DATA_COLOR = "#e8e8e8"
 DATA_EDGE_COLOR = "#8c8c8c"
 #: Rings around uncertain observations: black stands out against every component colour.
 MARK_COLOR = "#000000"
+#: Points singled out in a figure (divergent draws, flagged observations): Okabe & Ito's vermillion,
+#: which stays distinct from grey for readers with a red-green deficiency (pure red does not).
+HIGHLIGHT_COLOR = "#d55e00"
 
 
 #: Okabe & Ito's colour-blind-safe palette without its black (black is ``MIXTURE_COLOR``), in
