@@ -88,9 +88,7 @@ nbval: $(STAMP) $(BLASRC)
 
 robust: $(STAMP) $(BLASRC)
 	@for s in $(SHIFTS); do \
-	  echo "== unit tests with seed shift $$s"; \
-	  MPLBACKEND=Agg MIXLAB_SEED_SHIFT=$$s $(VENV)/bin/pytest tests --ignore=tests/browser \
-	    --doctest-modules mixlab -n $(JOBS) --dist worksteal -q -m "not study" || exit 1; \
+	  $(MAKE) --no-print-directory unit integration SEED_SHIFT=$$s || exit 1; \
 	done
 	$(PY) .ci/nbrun.py --shifts "$(SHIFTS)" --jobs $(JOBS) --table _build/robust.md $(NB)
 

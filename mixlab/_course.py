@@ -71,6 +71,13 @@ def cell_source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
+def python_source(cell: dict) -> str:
+    """A code cell's source as plain Python: IPython magics (``%``) and shell escapes (``!``) blanked out,
+    so that ``ast`` or ``symtable`` can parse it (line numbers are kept)."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in cell_source(cell).splitlines())
+
+
 def _tags(cell: dict) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
@@ -376,15 +383,14 @@ def student_cells(cells: list[dict]) -> list[dict]:
         Outputs stripped, solution blocks (``solution-start`` to ``solution-end``) removed.
     """
     spans = solution_spans(cells)
-    out, skip = [], set()
-    for start, end in spans:
-        skip.update(range(start, end + 1))
+    starts = {start for start, _ in spans}
+    skip = {i for start, end in spans for i in range(start, end + 1)}
+    out = []
     for i, cell in enumerate(cells):
-        if i in skip:
-            if any(i == start for start, _ in spans):
-                out.append(_code(STUDENT_PLACEHOLDER, f"{cell['id']}-answer"))
-            continue
-        out.append(_strip(cell))
+        if i in starts:
+            out.append(_code(STUDENT_PLACEHOLDER, f"{cell['id']}-answer"))
+        elif i not in skip:
+            out.append(_strip(cell))
     return out
 
 

@@ -31,12 +31,6 @@ def _cells(path: Path) -> list[dict]:
     return json.loads(path.read_text())["cells"]
 
 
-def _python(cell: dict) -> str:
-    """Cell source with IPython magics and shell escapes blanked out."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in _course.cell_source(cell).splitlines())
-
-
 def _needs_and_defines(code: str) -> tuple[set[str], set[str]]:
     """Global names a cell reads (in any scope) and the names it binds at top level."""
     top = symtable.symtable(code, "<cell>", "exec")
@@ -61,7 +55,7 @@ def undefined_names(cells: list[dict]) -> list[tuple[int, set[str]]]:
     for i, cell in enumerate(cells):
         if cell["cell_type"] != "code":
             continue
-        needs, defines = _needs_and_defines(_python(cell))
+        needs, defines = _needs_and_defines(_course.python_source(cell))
         known |= defines
         if needs - known:
             missing.append((i, needs - known))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mixlab._course import cell_source
+from mixlab._course import cell_source, python_source
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -55,18 +55,9 @@ def _code_cells(nb_path: Path) -> list[dict]:
     return [c for c in nb["cells"] if c["cell_type"] == "code"]
 
 
-def _python(cell: dict) -> str:
-    """Cell source with IPython magics and shell escapes blanked out so that ast can parse it."""
-    lines = []
-    for line in cell_source(cell).splitlines():
-        stripped = line.lstrip()
-        lines.append("" if stripped.startswith(("%", "!")) else line)
-    return "\n".join(lines)
-
-
 def _calls(nb_path: Path):
     for cell in _code_cells(nb_path):
-        tree = ast.parse(_python(cell))
+        tree = ast.parse(python_source(cell))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 func = node.func
@@ -98,7 +89,7 @@ def test_stored_without_outputs(nb_path):
 
 @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.name)
 def test_imports_mixlab(nb_path):
-    sources = "\n".join(_python(c) for c in _code_cells(nb_path))
+    sources = "\n".join(python_source(c) for c in _code_cells(nb_path))
     imported = any(
         (isinstance(n, ast.Import) and any(a.name.split(".")[0] == "mixlab" for a in n.names))
         or (isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "mixlab")
@@ -123,7 +114,7 @@ def _mixlab_names(nb_path: Path) -> set[str]:
     """Names a notebook imports from mixlab (functions whose seeds mixlab passes on to shifted calls)."""
     names = {"mixlab"}
     for cell in _code_cells(nb_path):
-        for node in ast.walk(ast.parse(_python(cell))):
+        for node in ast.walk(ast.parse(python_source(cell))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "mixlab":
                 names |= {a.asname or a.name for a in node.names}
     return names
@@ -227,7 +218,7 @@ def figure_cells(nb_path: Path) -> list[dict]:
     helpers: set[str] = set()
     cells = []
     for cell in _code_cells(nb_path):
-        tree = ast.parse(_python(cell))
+        tree = ast.parse(python_source(cell))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and any(
                 _is_figure_call(call, set()) for call in ast.walk(node) if isinstance(call, ast.Call)
@@ -270,8 +261,9 @@ def test_alt_text_only_on_figure_cells(nb_path):
     assert not stray, f"{nb_path.name}: alt text on cells that show no figure: {stray}"
 
 
-#: named colours that readers with a red-green colour-vision deficiency confuse with each other or with grey;
-#: figures use ``mixlab.plots.component_colors`` and ``mixlab.plots.HIGHLIGHT_COLOR`` instead
+#: named reds and greens, which readers with a red-green colour-vision deficiency confuse with each other
+#: (Delta E 7-10 under simulated protanopia or deuteranopia, tests/test_plots.py's measure); figures use
+#: ``mixlab.plots.component_colors`` and ``mixlab.plots.HIGHLIGHT_COLOR`` instead
 RED_GREEN = re.compile(r"""\b(?:face|edge)?colou?rs?\s*=\s*["'](?:red|green|r|g|tab:red|tab:green|C2|C3)["']""")
 
 

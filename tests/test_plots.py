@@ -10,7 +10,7 @@ import xarray as xr
 
 from mixlab.invariants import assignment_probs, coclustering, predictive_density
 from mixlab.plots import component_colors, plot_assignment, plot_coclustering, plot_mixture_fit
-from mixlab.plots.core import MIXTURE_COLOR
+from mixlab.plots.core import HIGHLIGHT_COLOR, MIXTURE_COLOR, OKABE_ITO
 
 DIMS = ("chain", "draw", "component")
 
@@ -103,6 +103,15 @@ def test_component_colors_stay_apart_for_colour_blind_readers(k, deficiency):
     for normal vision and simulated protanopia, deuteranopia and tritanopia (tab10 fails: 4.6)."""
     colors = [*component_colors(k), MIXTURE_COLOR]
     assert min_color_distance(colors, CVD_MATRICES.get(deficiency)) > 12
+
+
+@pytest.mark.parametrize("deficiency", [None, *CVD_MATRICES])
+def test_highlight_colour_stands_out_from_grey_for_colour_blind_readers(deficiency):
+    """The chapters draw HIGHLIGHT_COLOR points among grey ones (0.4 to 0.6) and beside the palette's green."""
+    matrix = CVD_MATRICES.get(deficiency)
+    for grey in ("0.4", "0.5", "0.6", MIXTURE_COLOR):
+        assert min_color_distance([HIGHLIGHT_COLOR, grey], matrix) > 12, grey
+    assert min_color_distance([HIGHLIGHT_COLOR, OKABE_ITO[2]], matrix) > 12
 
 
 def test_colour_blind_check_rejects_tab10():

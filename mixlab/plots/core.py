@@ -38,14 +38,15 @@ DATA_COLOR = "#e8e8e8"
 DATA_EDGE_COLOR = "#8c8c8c"
 #: Rings around uncertain observations: black stands out against every component colour.
 MARK_COLOR = "#000000"
-#: Points singled out in a figure (divergent draws, flagged observations): Okabe & Ito's vermillion,
-#: which stays distinct from grey for readers with a red-green deficiency (pure red does not).
-HIGHLIGHT_COLOR = "#d55e00"
 
 
 #: Okabe & Ito's colour-blind-safe palette without its black (black is ``MIXTURE_COLOR``), in
 #: the order blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow.
 OKABE_ITO = ("#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#f0e442")
+#: Points singled out against grey ones (divergent draws, flagged observations): the palette's
+#: vermillion, which readers with a colour-vision deficiency still tell from grey (tests/test_plots.py)
+#: and, unlike Matplotlib's red and green, from the palette's green.
+HIGHLIGHT_COLOR = OKABE_ITO[3]
 #: Paul Tol's colour-blind-safe 'muted' qualitative palette (rose, indigo, sand, green, cyan, wine,
 #: teal, olive, purple).
 TOL_MUTED = ("#cc6677", "#332288", "#ddcc77", "#117733", "#88ccee", "#882255", "#44aa99",

@@ -158,9 +158,7 @@ class PageChecker:
         Docutils gives an image without alt text its own path as alt (``_images/<hash>.png`` for a
         MyST-NB cell output), which a screen reader reads out as gibberish: that counts as missing.
         """
-        page = self.context.new_page()
-        try:
-            page.goto(url, wait_until="load")
+        with self._opened(url) as page:
             return page.evaluate(
                 """() => Array.from(document.images).filter(i => {
                     const alt = (i.getAttribute('alt') || '').trim();
@@ -168,15 +166,11 @@ class PageChecker:
                     return !alt || alt.split('/').pop() === file;
                 }).map(i => i.getAttribute('src'))"""
             )
-        finally:
-            page.close()
 
     def course_elements(self, url: str) -> dict:
         """What a student sees of a chapter's course kit: the title of its first admonition, the caption of
         each exercise (``Exercise 3.2``) and, per solution, whether it is collapsed (hidden until clicked)."""
-        page = self.context.new_page()
-        try:
-            page.goto(url, wait_until="load")
+        with self._opened(url) as page:
             page.wait_for_load_state("networkidle")
             return page.evaluate(
                 """() => {
@@ -195,16 +189,20 @@ class PageChecker:
                     return {first_admonition: first ? first.textContent.trim() : '', exercises, solutions};
                 }"""
             )
-        finally:
-            page.close()
 
     def search(self, word: str) -> list[str]:
         """Run the site's search for ``word``; return the titles of the result links."""
-        page = self.context.new_page()
-        try:
-            page.goto(f"{self.base_url}search.html?q={word}", wait_until="load")
+        with self._opened(f"{self.base_url}search.html?q={word}") as page:
             page.wait_for_selector("#search-results ul.search li a", timeout=20_000)
             return page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.textContent)")
+
+    @contextlib.contextmanager
+    def _opened(self, url: str):
+        """A new page with ``url`` loaded, closed on leaving the block."""
+        page = self.context.new_page()
+        try:
+            page.goto(url, wait_until="load")
+            yield page
         finally:
             page.close()
 
