@@ -55,14 +55,18 @@ def _code_cells(nb_path: Path) -> list[dict]:
     return [c for c in nb["cells"] if c["cell_type"] == "code"]
 
 
+def _call_name(node: ast.Call) -> str | None:
+    """The name a call uses: ``f`` for ``f(...)`` and for ``obj.f(...)``; None for other callees."""
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+
+
 def _calls(nb_path: Path):
     for cell in _code_cells(nb_path):
         tree = ast.parse(python_source(cell))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                func = node.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-                yield name, {kw.arg for kw in node.keywords}, node
+                yield _call_name(node), {kw.arg for kw in node.keywords}, node
 
 
 def test_there_are_notebooks():
@@ -192,8 +196,7 @@ NO_FIGURE_TAGS = {"remove-cell", "remove-output", "raises-exception"}
 
 
 def _is_figure_call(node, helpers) -> bool:
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    name, func = _call_name(node), node.func
     if name is None:
         return False
     on_plt = isinstance(func, ast.Attribute) and getattr(func.value, "id", None) == "plt"
