@@ -26,7 +26,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: chapters are the notebooks whose name starts with two digits (book/00_quickstart ... book/13_...)
+#: chapters are the notebooks whose name starts with two digits (book/00_quickstart ... book/14_...)
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 EXERCISES_HEADING = "## Exercises"
 #: the first line of a solution code cell in the unconverted form: "# Exercise 2" or "# Exercise 2: ..."
